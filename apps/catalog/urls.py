@@ -1,0 +1,2 @@
+"""API routes of the catalog area (full paths, included at the site root)."""
+urlpatterns: list = []

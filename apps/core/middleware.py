@@ -1,0 +1,44 @@
+import re
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from apps.core.request_context import new_request_id, request_id_var
+
+_VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Takes ``X-Request-Id`` when it is sane, else makes one; echoes it on the response."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def _begin(self, request):
+        incoming = request.headers.get("X-Request-Id", "")
+        request.request_id = incoming if _VALID.match(incoming) else new_request_id()
+        return request_id_var.set(request.request_id)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        token = self._begin(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-Id"] = request.request_id
+        return response
+
+    async def __acall__(self, request):
+        token = self._begin(request)
+        try:
+            response = await self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-Id"] = request.request_id
+        return response

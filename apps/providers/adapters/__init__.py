@@ -1,0 +1,6 @@
+"""One module per provider family; importing this package registers every adapter."""
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

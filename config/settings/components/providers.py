@@ -1,0 +1,2 @@
+"""Settings of the providers area (read from the environment; see README)."""
+from config.settings.base_env import env  # noqa: F401

@@ -1,0 +1,14 @@
+"""Test settings: the test command provides DATABASE_URL (PostgreSQL run) and REDIS_URL."""
+from config.settings.base import *  # noqa: F401,F403
+from config.settings.base import CACHES, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Each test session gets its own cache namespace on the shared Redis.
+CACHES["default"]["KEY_PREFIX"] = env("TOLLGATE_CACHE_PREFIX", default="tgtest")
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

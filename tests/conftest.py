@@ -1,0 +1,56 @@
+"""Shared fixtures. Areas add their own in tests/<area>/conftest.py."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from apps.accounts.services import api_key_create, organization_create
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Each test starts with an empty cache namespace (rate limits, key lookups)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def user(db) -> User:
+    return User.objects.create_user(email="owner@example.com", password="correct horse battery")
+
+
+@pytest.fixture
+def organization(user):
+    return organization_create(name="Acme", owner=user)
+
+
+@pytest.fixture
+def api_key(organization, user):
+    """(ApiKey row, raw secret)."""
+    created = api_key_create(organization=organization, name="test key", created_by=user)
+    return created.api_key, created.secret
+
+
+@pytest.fixture
+def api_client(api_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key[1]}")
+    return client
+
+
+@pytest.fixture
+def other_organization(db):
+    other = User.objects.create_user(email="rival@example.com", password="another horse battery")
+    organization = organization_create(name="Rival", owner=other)
+    created = api_key_create(organization=organization, name="rival key", created_by=other)
+    return organization, created.secret
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
