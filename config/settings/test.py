@@ -1,4 +1,11 @@
 """Test settings: the test command provides DATABASE_URL (PostgreSQL run) and REDIS_URL."""
+import os
+import tempfile
+
+# A bare `pytest` (no REDIS_URL) gets a private embedded Redis per process, so parallel runs
+# never flush each other's data.
+os.environ.setdefault("TOLLGATE_EMBEDDED_REDIS", os.path.join(tempfile.gettempdir(), f"tg-pytest-{os.getpid()}", "redis.rdb"))
+
 from config.settings.base import *  # noqa: F401,F403
 from config.settings.base import CACHES, env
 
