@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("apps.billing.urls")),
     path("", include("apps.usage.urls")),
     path("", include("apps.tasks.urls")),
+    path("", include("apps.tasks.surfaces.urls")),
     path("", include(("apps.dashboard.urls", "dashboard"), namespace="dashboard")),
 ]

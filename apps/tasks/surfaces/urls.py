@@ -1,0 +1,2 @@
+"""Routes of the single-call, OpenAI-compatible and convenience surfaces (full paths)."""
+urlpatterns: list = []
