@@ -1,0 +1,101 @@
+"""Anthropic Messages API (Claude), non-streaming and named-event SSE streaming.
+
+``request.base_url`` has no version prefix (default ``https://api.anthropic.com``)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from apps.providers.base import ChunkCallback, ProviderError, ProviderRequest, ProviderResult, TaskKind
+from apps.providers.http import check, join, send
+from apps.providers.registry import register
+from apps.providers.adapters._anthropic_messages import DEFAULT_MAX_TOKENS, messages_body
+from apps.providers.adapters._anthropic_reply import AnthropicReply
+from apps.providers.adapters._openai_chat import interrupted_error
+from apps.providers.adapters._openai_common import error_message, json_body, request_id, required_api_key, timeout
+from apps.providers.adapters._sse import iter_sse_events, open_stream
+from apps.providers.adapters.openai import unsupported_task_error
+
+PROVIDER = "Anthropic"
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+API_VERSION = "2023-06-01"
+
+
+@register
+class AnthropicAdapter:
+    family = "anthropic"
+
+    def run(self, request: ProviderRequest, http: httpx.Client, on_chunk: ChunkCallback | None = None) -> ProviderResult:
+        if request.task_kind not in (TaskKind.CHAT.value, TaskKind.VISION.value):
+            raise unsupported_task_error(PROVIDER, request.task_kind)
+        headers = {"x-api-key": required_api_key(request, PROVIDER), "anthropic-version": API_VERSION}
+        if request.options.get("beta"):
+            headers["anthropic-beta"] = str(request.options["beta"])
+        body = messages_body(
+            request.params,
+            model=request.upstream_model,
+            default_max_tokens=int(request.options.get("default_max_tokens") or DEFAULT_MAX_TOKENS),
+        )
+        url = join(request.base_url or DEFAULT_BASE_URL, "v1/messages")
+        if on_chunk is not None or request.params.get("stream"):
+            return _stream(request, http, on_chunk, url=url, headers=headers, body=body)
+        response = send(http, "POST", url, provider=PROVIDER, json=body, headers=headers, timeout=timeout(request))
+        _raise_for_status(response)
+        message = json_body(response, provider=PROVIDER)
+        if message.get("type") != "message" or not isinstance(message.get("content"), list):
+            raise ProviderError(f"{PROVIDER} returned a malformed message", code="provider_bad_response")
+        reply = AnthropicReply.from_message(message)
+        return reply.result(request.params, system=body.get("system", ""), provider_request_id=request_id(response))
+
+    def poll(self, request: ProviderRequest, job: dict[str, Any], http: httpx.Client) -> ProviderResult:
+        raise unsupported_task_error(PROVIDER, "poll")
+
+
+def _stream(
+    request: ProviderRequest,
+    http: httpx.Client,
+    on_chunk: ChunkCallback | None,
+    *,
+    url: str,
+    headers: dict[str, str],
+    body: dict[str, Any],
+) -> ProviderResult:
+    reply = AnthropicReply()
+    stream_headers = {**headers, "Accept": "text/event-stream"}
+    with open_stream(
+        http, "POST", url, provider=PROVIDER, raise_for_status=_raise_for_status,
+        json={**body, "stream": True}, headers=stream_headers, timeout=timeout(request),
+    ) as response:
+        provider_request_id = request_id(response)
+        try:
+            for event in iter_sse_events(response):
+                reply.apply_event(event.event, _event_data(event.data), on_chunk)
+                if reply.is_stopped:
+                    break
+        except httpx.TimeoutException:
+            if reply.stop_reason is None:
+                raise ProviderError(f"{PROVIDER} timed out mid-stream", code="provider_timeout", retryable=True, status=504) from None
+        except httpx.TransportError:
+            if reply.stop_reason is None:
+                raise interrupted_error(PROVIDER) from None
+    # There is no [DONE]: the answer is complete once message_delta gave its stop_reason.
+    if reply.stop_reason is None:
+        raise interrupted_error(PROVIDER)
+    return reply.result(request.params, system=body.get("system", ""), provider_request_id=provider_request_id)
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    # 529 "overloaded" falls in the retryable 5xx range of the shared mapping.
+    check(response, provider=PROVIDER, message_of=error_message)
+
+
+def _event_data(data: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise ProviderError(f"{PROVIDER} sent a malformed stream event", code="provider_bad_response")
+    return payload

@@ -1,0 +1,52 @@
+"""Tiny real media payloads and a multipart parser for the provider fakes."""
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+
+from tests.providers.fakes.server import Request
+
+FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 32
+FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+def png_bytes(width: int = 8, height: int = 8, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    filename: str | None
+    content: bytes
+    content_type: str | None
+
+
+def multipart_parts(request: Request) -> list[Part]:
+    """The parts of a multipart/form-data body, in order (repeated names kept)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise AssertionError(f"expected multipart/form-data, got {content_type!r}")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + request.body
+    )
+    parts = []
+    for part in message.iter_parts():
+        parts.append(Part(
+            name=part.get_param("name", header="content-disposition"),
+            filename=part.get_filename(),
+            content=part.get_payload(decode=True) or b"",
+            content_type=part.get_content_type() if part.get("content-type") else None,
+        ))
+    return parts
+
+
+def form_fields(request: Request) -> dict[str, str]:
+    """Plain (non-file) multipart fields; the last value wins for repeated names."""
+    return {part.name: part.content.decode() for part in multipart_parts(request) if part.filename is None}
