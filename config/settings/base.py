@@ -2,11 +2,11 @@
 README's configuration table lists each variable with its default."""
 from pathlib import Path
 
-import environ
+
+from config.settings.base_env import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
-from config.settings.base_env import env
+VAR_DIR = Path(env("TOLLGATE_VAR_DIR", default=str(BASE_DIR / "var")))  # SQLite, embedded Redis, media, demo credentials
 
 # --- Django core -------------------------------------------------------------------------
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
