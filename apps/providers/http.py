@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import email.utils
 import time
-from typing import Any, Callable
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
 import httpx
@@ -47,6 +48,16 @@ def json_or_none(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def json_object(response: httpx.Response, *, provider: str) -> dict[str, Any]:
+    """The response's JSON object; any other body is a malformed response (502)."""
+    body = json_or_none(response)
+    if not isinstance(body, dict):
+        raise ProviderError(
+            f"{provider} returned a malformed response", code="provider_bad_response", upstream_status=response.status_code
+        )
+    return body
 
 
 def clean_message(message: Any, *, limit: int = 500) -> str:
@@ -103,19 +114,28 @@ def error_from_response(
     )
 
 
-def send(http: httpx.Client, method: str, url: str, *, provider: str, **kwargs: Any) -> httpx.Response:
-    """``http.request`` with transport failures mapped to retryable ProviderErrors."""
+@contextmanager
+def transport_errors_as_provider_errors(*, timed_out: str, unreachable: str) -> Iterator[None]:
+    """Map httpx timeouts (504) and connection failures (502) to retryable ProviderErrors."""
     try:
-        return http.request(method, url, **kwargs)
+        yield
     except httpx.TimeoutException:
-        raise ProviderError(f"{provider} timed out", code="provider_timeout", retryable=True, status=504) from None
+        raise ProviderError(timed_out, code="provider_timeout", retryable=True, status=504) from None
     except httpx.TransportError as exc:
         raise ProviderError(
-            f"could not reach {provider} ({type(exc).__name__})",
-            code="provider_unreachable",
-            retryable=True,
-            status=502,
+            f"{unreachable} ({type(exc).__name__})", code="provider_unreachable", retryable=True, status=502
         ) from None
+
+
+def api_transport_errors(provider: str) -> AbstractContextManager[None]:
+    """``transport_errors_as_provider_errors`` worded for a call to the provider's API."""
+    return transport_errors_as_provider_errors(timed_out=f"{provider} timed out", unreachable=f"could not reach {provider}")
+
+
+def send(http: httpx.Client, method: str, url: str, *, provider: str, **kwargs: Any) -> httpx.Response:
+    """``http.request`` with transport failures mapped to retryable ProviderErrors."""
+    with api_transport_errors(provider):
+        return http.request(method, url, **kwargs)
 
 
 def check(
@@ -143,26 +163,20 @@ def download(
 
     Pass ``headers`` (credentials) only for URLs on the provider's own host: result URLs
     are often presigned links on other hosts that must not see the API key."""
-    try:
-        with http.stream("GET", url, headers=headers or {}) as response:
-            if not response.is_success:
-                raise error_from_response(response, provider=provider, code="provider_download_failed")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ProviderError(f"{provider} result is larger than {max_bytes} bytes", code="output_too_large")
-                chunks.append(chunk)
-            return b"".join(chunks), response.headers.get("content-type", "application/octet-stream").split(";")[0]
-    except httpx.TimeoutException:
-        raise ProviderError(f"{provider} result download timed out", code="provider_timeout", retryable=True, status=504) from None
-    except httpx.TransportError as exc:
-        raise ProviderError(
-            f"could not download the {provider} result ({type(exc).__name__})",
-            code="provider_unreachable",
-            retryable=True,
-        ) from None
+    failures = transport_errors_as_provider_errors(
+        timed_out=f"{provider} result download timed out", unreachable=f"could not download the {provider} result"
+    )
+    with failures, http.stream("GET", url, headers=headers or {}) as response:
+        if not response.is_success:
+            raise error_from_response(response, provider=provider, code="provider_download_failed")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise ProviderError(f"{provider} result is larger than {max_bytes} bytes", code="output_too_large")
+            chunks.append(chunk)
+        return b"".join(chunks), response.headers.get("content-type", "application/octet-stream").split(";")[0]
 
 
 def same_site(url: str, allowed_suffix: str) -> bool:

@@ -8,6 +8,7 @@ from apps.providers.base import InputFile, ProviderError, ProviderRequest, Resul
 from apps.providers.registry import get_adapter
 from tests.providers.fakes.bfl_fake import API_KEY, BflFake
 from tests.providers.fakes.server import FakeServer, Reply
+from tests.providers.polling import poll_to_end
 
 ADAPTER = BlackForestLabsAdapter()
 
@@ -27,10 +28,7 @@ def make_request(fake, upstream="flux-pro-1.1", params=None, files=None, timeout
 
 
 def run_to_end(request, http):
-    result = ADAPTER.run(request, http)
-    while result.state is ResultState.PENDING:
-        result = ADAPTER.poll(request, result.job, http)
-    return result
+    return poll_to_end(ADAPTER, request, http).result
 
 
 def test_registered_under_bfl():

@@ -1,4 +1,3 @@
-import httpx
 import pytest
 
 from apps.providers.adapters.deepgram import MISSING_AUDIO_MESSAGE, AimlApiAdapter, DeepgramAdapter
@@ -6,8 +5,9 @@ from apps.providers.base import InputFile, ProviderError, ProviderRequest, Resul
 from apps.providers.registry import get_adapter
 from tests.providers.fakes.deepgram_fake import (AIMLAPI_KEY, DEEPGRAM_KEY, MP3, WAV, AimlApiFake,
                                                  DeepgramFake)
-from tests.providers.fakes.elevenlabs_fake import multipart_fields
+from tests.providers.fakes.media import multipart_fields
 from tests.providers.fakes.server import FakeServer, Reply
+from tests.providers.polling import poll_to_end_with_own_client
 
 DEEPGRAM = DeepgramAdapter()
 AIMLAPI = AimlApiAdapter()
@@ -46,13 +46,8 @@ def aiml_request(fake, kind="speech_to_text", params=None, files=None):
 
 
 def run_to_end(adapter, request):
-    with httpx.Client() as http:
-        result = adapter.run(request, http)
-        states = [result.state]
-        while result.state is ResultState.PENDING:
-            result = adapter.poll(request, result.job, http)
-            states.append(result.state)
-    return result, states
+    run = poll_to_end_with_own_client(adapter, request)
+    return run.result, run.states
 
 
 def test_registered_families():

@@ -6,7 +6,8 @@ import pytest
 from apps.providers.adapters.elevenlabs import MISSING_AUDIO_MESSAGE, PREMADE_VOICE_IDS, ElevenLabsAdapter
 from apps.providers.base import InputFile, ProviderError, ProviderRequest, ResultState
 from apps.providers.registry import get_adapter
-from tests.providers.fakes.elevenlabs_fake import API_KEY, AUDIO, ElevenLabsFake, multipart_fields
+from tests.providers.fakes.elevenlabs_fake import API_KEY, AUDIO, ElevenLabsFake
+from tests.providers.fakes.media import multipart_fields, wav_bytes
 from tests.providers.fakes.server import FakeServer, Reply
 
 ADAPTER = ElevenLabsAdapter()
@@ -111,6 +112,19 @@ def test_sound_effect_reports_requested_seconds(fake):
     assert result.outputs[0].meta["duration"] == 2.5
     assert fake.server.requests[0].json() == {"text": "door creak", "model_id": "eleven_text_to_sound_v2",
                                               "duration_seconds": 2.5}
+
+
+def test_sound_effect_without_duration_reports_measured_seconds(fake):
+    fake.next_reply = Reply(200, wav_bytes(1.5), {"Content-Type": "audio/wav"})
+    result = call(make_request(fake, "sound_effect", {"text": "door creak"}, "eleven_text_to_sound_v2"))
+    assert result.usage == {"seconds": "1.50", "requests": 1}
+    assert result.outputs[0].meta["duration"] == 1.5
+
+
+def test_voice_isolation_reports_measured_seconds(fake):
+    fake.next_reply = Reply(200, wav_bytes(2.0), {"Content-Type": "audio/wav"})
+    result = call(make_request(fake, "voice_isolation", {}, "", {"audio": SPEECH}))
+    assert result.usage == {"seconds": "2.00", "requests": 1}
 
 
 def test_dialogue_maps_voices_and_counts_characters(fake):

@@ -8,6 +8,7 @@ from apps.providers.base import InputFile, ProviderError, ProviderRequest, Resul
 from apps.providers.registry import get_adapter
 from tests.providers.fakes.google_fake import API_KEY, OPERATION, VIDEO, GoogleFake
 from tests.providers.fakes.server import FakeServer, Reply
+from tests.providers.polling import poll_to_end_with_own_client
 
 ADAPTER = GoogleAdapter()
 PNG_FILE = InputFile("ref.png", b"reference-bytes", "image/png")
@@ -41,13 +42,8 @@ def call(request):
 
 
 def run_video(request):
-    with httpx.Client() as http:
-        result = ADAPTER.run(request, http)
-        states = [result.state]
-        while result.state is ResultState.PENDING:
-            result = ADAPTER.poll(request, result.job, http)
-            states.append(result.state)
-    return result, states
+    run = poll_to_end_with_own_client(ADAPTER, request)
+    return run.result, run.states
 
 
 def test_registered_under_google():

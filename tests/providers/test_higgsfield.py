@@ -4,9 +4,10 @@ import httpx
 import pytest
 
 from apps.providers.adapters.higgsfield import HiggsfieldAdapter
-from apps.providers.base import InputFile, ProviderError, ProviderRequest, ResultState
-from tests.providers.fakes.higgsfield_fake import VIDEO_BYTES, HiggsfieldFake, tiny_png
+from apps.providers.base import InputFile, ProviderError, ProviderRequest
+from tests.providers.fakes.higgsfield_fake import IMAGE_PNG, VIDEO_BYTES, HiggsfieldFake
 from tests.providers.fakes.server import Reply
+from tests.providers.polling import poll_to_end
 
 KEY_ID, KEY_SECRET = "kid-1", "ksecret-very-private"
 
@@ -28,13 +29,8 @@ def make_request(fake, *, upstream="higgsfield-ai/dop/standard", params=None, fi
 
 
 def run_to_end(request, http):
-    adapter = HiggsfieldAdapter()
-    result, polls = adapter.run(request, http), 0
-    while result.state is ResultState.PENDING:
-        polls += 1
-        assert polls <= 10
-        result = adapter.poll(request, result.job, http)
-    return result, polls
+    run = poll_to_end(HiggsfieldAdapter(), request, http)
+    return run.result, run.polls
 
 
 def test_video_success_through_every_status(fake):
@@ -54,7 +50,7 @@ def test_images_are_downloaded_without_credentials(fake):
                                             params={"prompt": "a city"}), http)
 
     assert [o.mime_type for o in result.outputs] == ["image/png", "image/png"]
-    assert result.outputs[0].data == tiny_png()
+    assert result.outputs[0].data == IMAGE_PNG
     assert result.usage == {"requests": 1, "images": 2}
     assert all("authorization" not in r.headers for r in fake.cdn.requests)
 

@@ -5,11 +5,11 @@ import pytest
 
 from apps.providers.adapters.kling import KlingAdapter
 from apps.providers.base import InputFile, ProviderError, ProviderRequest, ResultState
-from tests.providers.fakes.kling_fake import VIDEO_BYTES, KlingFake, envelope, tiny_png
+from tests.providers.fakes.kling_fake import IMAGE_PNG, VIDEO_BYTES, KlingFake, envelope
 from tests.providers.fakes.server import Reply
+from tests.providers.polling import poll_to_end
 
 ACCESS_KEY, SECRET_KEY = "ak-public-123", "sk-very-secret-456-padded-to-32-bytes-or-more"
-PNG = tiny_png()
 
 
 @pytest.fixture
@@ -29,15 +29,8 @@ def make_request(fake, *, model="kuaishou/kling-2.6", upstream="kling-v2-6", par
 
 
 def run_to_end(request, http, max_polls=10):
-    adapter = KlingAdapter()
-    result = adapter.run(request, http)
-    polls = 0
-    while result.state is ResultState.PENDING:
-        assert result.job is not None
-        polls += 1
-        assert polls <= max_polls
-        result = adapter.poll(request, result.job, http)
-    return result, polls
+    run = poll_to_end(KlingAdapter(), request, http, max_polls=max_polls)
+    return run.result, run.polls
 
 
 def test_text2video_polls_every_status_and_downloads_video(fake):
@@ -72,7 +65,7 @@ def test_wrong_secret_is_auth_error_without_leaking(fake):
 
 def test_image2video_sends_raw_base64_frames_and_polls_same_family(fake):
     files = {
-        "start_image_url": InputFile("a.png", PNG, "image/png"),
+        "start_image_url": InputFile("a.png", IMAGE_PNG, "image/png"),
         "end_image_url": InputFile("b.png", b"tail", "image/png"),
     }
     params = {"prompt": "move", "duration": 10, "aspect_ratio": "16:9", "enable_audio": True}
@@ -81,7 +74,7 @@ def test_image2video_sends_raw_base64_frames_and_polls_same_family(fake):
 
     path, body = fake.submitted[0]
     assert path == "/v1/videos/image2video"
-    assert body["image"] == base64.b64encode(PNG).decode()
+    assert body["image"] == base64.b64encode(IMAGE_PNG).decode()
     assert body["image_tail"] == base64.b64encode(b"tail").decode()
     assert body["sound"] == "on" and body["duration"] == "10"
     assert "aspect_ratio" not in body
@@ -99,7 +92,7 @@ def test_result_download_never_sees_credentials(fake):
 
 def test_omni_image_counts_images(fake):
     fake.image_count = 2
-    files = {"image_urls[0]": InputFile("r.png", PNG, "image/png")}
+    files = {"image_urls[0]": InputFile("r.png", IMAGE_PNG, "image/png")}
     request = make_request(fake, model="kuaishou/kling-o1-image", upstream="kling-image-o1", task_kind="image_generation",
                            params={"prompt": "a cat", "aspect_ratio": "1:1"}, files=files)
     with httpx.Client() as http:
@@ -107,9 +100,9 @@ def test_omni_image_counts_images(fake):
 
     path, body = fake.submitted[0]
     assert path == "/v1/images/omni-image"
-    assert body["image_list"] == [{"image": base64.b64encode(PNG).decode()}]
+    assert body["image_list"] == [{"image": base64.b64encode(IMAGE_PNG).decode()}]
     assert [o.kind for o in result.outputs] == ["image", "image"]
-    assert result.outputs[0].data == PNG and result.outputs[0].mime_type == "image/png"
+    assert result.outputs[0].data == IMAGE_PNG and result.outputs[0].mime_type == "image/png"
     assert result.usage == {"requests": 1, "images": 2}
 
 
@@ -126,7 +119,7 @@ def test_video_edit_uses_omni_video_with_base_reference(fake):
 
 
 def test_motion_control_body_and_configurable_path(fake):
-    files = {"image_url": InputFile("p.png", PNG, "image/png")}
+    files = {"image_url": InputFile("p.png", IMAGE_PNG, "image/png")}
     params = {"video_url": "https://example.com/dance.mp4", "character_orientation": "video", "mode": "pro"}
     request = make_request(fake, model="kuaishou/kling-2.6-motion-control", upstream="", params=params, files=files,
                            options={"path": "/v1/videos/motion-control-v2"})
@@ -135,7 +128,7 @@ def test_motion_control_body_and_configurable_path(fake):
 
     path, body = fake.submitted[0]
     assert path == "/v1/videos/motion-control-v2"
-    assert body == {"image_url": base64.b64encode(PNG).decode(), "video_url": "https://example.com/dance.mp4",
+    assert body == {"image_url": base64.b64encode(IMAGE_PNG).decode(), "video_url": "https://example.com/dance.mp4",
                     "character_orientation": "video", "mode": "pro", "keep_original_sound": "yes"}
 
 

@@ -4,9 +4,10 @@ import httpx
 import pytest
 
 from apps.providers.adapters.minimax import MiniMaxAdapter
-from apps.providers.base import InputFile, ProviderError, ProviderRequest, ResultState
+from apps.providers.base import InputFile, ProviderError, ProviderRequest
 from tests.providers.fakes.minimax_fake import VIDEO_BYTES, MiniMaxFake
 from tests.providers.fakes.server import Reply
+from tests.providers.polling import poll_to_end
 
 API_KEY = "mm-secret-key-123"
 
@@ -26,13 +27,8 @@ def make_request(fake, *, model="hailuo/minimax-2.3", upstream="", params=None, 
 
 
 def run_to_end(request, http):
-    adapter = MiniMaxAdapter()
-    result, polls = adapter.run(request, http), 0
-    while result.state is ResultState.PENDING:
-        polls += 1
-        assert polls <= 10
-        result = adapter.poll(request, result.job, http)
-    return result, polls
+    run = poll_to_end(MiniMaxAdapter(), request, http)
+    return run.result, run.polls
 
 
 def test_success_walks_every_status_then_retrieves_file(fake):

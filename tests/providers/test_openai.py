@@ -7,7 +7,7 @@ import pytest
 from apps.providers.adapters._openai_video import sora_seconds
 from apps.providers.base import InputFile, ProviderError, ProviderRequest, ResultState
 from apps.providers.registry import get_adapter
-from tests.providers.fakes._fake_media import FAKE_MP3, FAKE_MP4, form_fields, multipart_parts, png_bytes
+from tests.providers.fakes.media import FAKE_MP3, FAKE_MP4, form_fields, multipart_parts, png_bytes
 from tests.providers.fakes.openai_fake import API_KEY, CHAT_PIECES, REQUEST_ID, TRANSCRIPT, OpenAIFake
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello"}]

@@ -2,9 +2,10 @@ import httpx
 import pytest
 
 from apps.providers.adapters.suno import CALLBACK_PLACEHOLDER, SunoAdapter
-from apps.providers.base import ProviderError, ProviderRequest, ResultState
+from apps.providers.base import ProviderError, ProviderRequest
 from tests.providers.fakes.server import Reply
 from tests.providers.fakes.suno_fake import JPEG_BYTES, MP3_BYTES, SunoFake
+from tests.providers.polling import poll_to_end
 
 API_KEY = "suno-vendor-secret"
 MUSIC = {"mv": "chirp-v4", "custom": True, "prompt": "[Verse] hi", "tags": "pop", "title": "Song", "negative_tags": "metal"}
@@ -23,13 +24,8 @@ def make_request(fake, *, model="suno-ai/music", params=None, flavor="sunoapi", 
 
 
 def run_to_end(request, http):
-    adapter = SunoAdapter()
-    result, polls = adapter.run(request, http), 0
-    while result.state is ResultState.PENDING:
-        polls += 1
-        assert polls <= 10
-        result = adapter.poll(request, result.job, http)
-    return result, polls
+    run = poll_to_end(SunoAdapter(), request, http)
+    return run.result, run.polls
 
 
 def test_sunoapi_music_walks_statuses_and_downloads(fake):

@@ -4,10 +4,12 @@ import pytest
 from apps.providers.adapters.topaz import TopazAdapter
 from apps.providers.base import InputFile, ProviderError, ProviderRequest, ResultState
 from tests.providers.fakes.server import Reply
-from tests.providers.fakes.topaz_fake import VIDEO_OUT, TopazFake, tiny_mp4, tiny_png
+from tests.providers.fakes.media import mp4_bytes
+from tests.providers.fakes.topaz_fake import INPUT_PNG, OUTPUT_PNG, VIDEO_OUT, TopazFake
+from tests.providers.polling import poll_to_end
 
 API_KEY = "topaz-secret-key"
-MP4 = tiny_mp4()
+MP4 = mp4_bytes()
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def make_request(fake, *, model="topaz-labs/image-upscale", task_kind="image_ups
                  api_key=API_KEY, timeout=5.0, upstream=""):
     return ProviderRequest(
         task_id="t1", task_kind=task_kind, model=model, upstream_model=upstream, params=params or {},
-        files=files if files is not None else {"image_url": InputFile("in.png", tiny_png(), "image/png")},
+        files=files if files is not None else {"image_url": InputFile("in.png", INPUT_PNG, "image/png")},
         credentials={"api_key": api_key}, base_url=fake.api.url, timeout_seconds=timeout,
     )
 
@@ -31,14 +33,8 @@ def video_request(fake, **kwargs):
 
 
 def run_to_end(request, http):
-    adapter = TopazAdapter()
-    result, polls, progress = adapter.run(request, http), 0, []
-    while result.state is ResultState.PENDING:
-        polls += 1
-        assert polls <= 10
-        result = adapter.poll(request, result.job, http)
-        progress.append(result.progress)
-    return result, polls, progress
+    run = poll_to_end(TopazAdapter(), request, http)
+    return run.result, run.polls, run.progress
 
 
 def test_sync_enhance_returns_image_bytes(fake):
@@ -59,7 +55,7 @@ def test_generative_image_polls_case_insensitively_and_downloads(fake):
         result, polls, progress = run_to_end(make_request(fake, model="topaz-labs/image-generative"), http)
 
     assert polls == 3 and progress[:2] == [40, 40]
-    assert result.outputs[0].data == tiny_png((8, 8))
+    assert result.outputs[0].data == OUTPUT_PNG
     assert b"Redefine" in fake.api.requests[0].body
     assert all("x-api-key" not in r.headers for r in fake.storage.requests)
 
@@ -137,7 +133,7 @@ def test_malformed_json_is_502(fake):
 
 
 def test_timeout_is_retryable_504(fake):
-    fake.enhance_reply = Reply(200, tiny_png(), {"Content-Type": "image/png"}, delay_seconds=1.0)
+    fake.enhance_reply = Reply(200, INPUT_PNG, {"Content-Type": "image/png"}, delay_seconds=1.0)
     with httpx.Client() as http, pytest.raises(ProviderError) as caught:
         TopazAdapter().run(make_request(fake, timeout=0.2), http)
 

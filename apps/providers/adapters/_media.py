@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
@@ -37,14 +38,32 @@ def sniff_image_type(data: bytes, fallback: str = "image/png") -> str:
     return fallback
 
 
-def image_meta(data: bytes) -> dict[str, Any]:
-    """Width and height when Pillow can read the header; nothing otherwise."""
+@dataclass(frozen=True)
+class ImageHeader:
+    mime_type: str | None  # None when Pillow reads the format but knows no MIME type for it
+    width: int
+    height: int
+
+
+def read_image_header(data: bytes) -> ImageHeader | None:
+    """Format and size as Pillow reads them from the header; None when it cannot open the bytes."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return {"width": image.width, "height": image.height}
-    except Exception:  # an unreadable image is still the provider's output; sizes are optional
-        return {}
+            return ImageHeader(Image.MIME.get(image.format or ""), image.width, image.height)
+    except Exception:  # an unreadable image is still the provider's output; callers decide
+        return None
+
+
+def image_meta(data: bytes) -> dict[str, Any]:
+    """Width and height when Pillow can read the header; nothing otherwise."""
+    header = read_image_header(data)
+    return {"width": header.width, "height": header.height} if header else {}
 
 
 def extension_for(mime_type: str, fallback: str = "bin") -> str:
     return EXTENSIONS.get(mime_type, fallback)
+
+
+def image_filename(stem: str, mime_type: str) -> str:
+    """``stem.png``, ``stem.jpg``...; an unlisted type keeps its subtype as the extension."""
+    return f"{stem}.{extension_for(mime_type, fallback=mime_type.rsplit('/', 1)[-1])}"

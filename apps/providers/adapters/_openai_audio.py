@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 
 from apps.providers.base import Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import join, send
+from apps.providers.http import join, json_object, send
 from apps.providers.adapters._audio_probe import audio_duration_seconds
 from apps.providers.adapters._media import extension_for
-from apps.providers.adapters._openai_common import json_body, raise_for_status, request_id, timeout
+from apps.providers.adapters._openai_common import raise_for_status, request_id, timeout
 
 DEFAULT_VOICE = "alloy"
 SPEECH_PARAMS = ("voice", "response_format", "speed", "instructions")
@@ -74,7 +74,7 @@ def run_transcription(
         outputs = [Output(kind="text", mime_type=PLAIN_TEXT_FORMATS[response_format], text=response.text)]
         reported: dict[str, Any] = {}
     else:
-        payload = json_body(response, provider=provider)
+        payload = json_object(response, provider=provider)
         if not isinstance(payload.get("text"), str):
             raise ProviderError(f"{provider} returned no transcript", code="provider_bad_response")
         meta = {key: payload[key] for key in ("language", "duration") if key in payload}

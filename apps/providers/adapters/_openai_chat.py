@@ -2,16 +2,15 @@
 families. A ``ChatDialect`` holds the few ways the upstreams differ."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from apps.providers.base import ChunkCallback, Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import send
-from apps.providers.adapters._openai_common import json_body, raise_for_status, request_id, timeout
-from apps.providers.adapters._sse import iter_sse_events, open_stream
+from apps.providers.http import json_object, send
+from apps.providers.adapters._openai_common import raise_for_status, request_id, timeout
+from apps.providers.adapters._sse import event_json, interrupted_error, iter_sse_events, open_stream, tolerate_drop_after_reply
 from apps.providers.adapters._token_count import count_message_tokens, count_output_tokens, message_text
 
 # Parameters the adapter decides itself. ``n`` is dropped: a task returns one completion.
@@ -65,7 +64,7 @@ def run_chat(
         return _run_streaming(request, http, on_chunk, dialect=dialect, url=url, headers=headers, body=body)
     response = send(http, "POST", url, provider=dialect.provider, json=body, headers=headers, timeout=timeout(request))
     raise_for_status(response, provider=dialect.provider)
-    payload = json_body(response, provider=dialect.provider)
+    payload = json_object(response, provider=dialect.provider)
     choices = payload.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ProviderError(f"{dialect.provider} returned no completion", code="provider_bad_response")
@@ -186,36 +185,15 @@ def _run_streaming(
         raise_for_status=lambda failed: raise_for_status(failed, provider=dialect.provider),
     ) as response:
         provider_request_id = request_id(response)
-        try:
+        with tolerate_drop_after_reply(dialect.provider, lambda: reply.finish_reason is not None):
             for event in iter_sse_events(response):
                 if event.data.strip() == "[DONE]":
                     reply.is_done = True
                     break
-                reply.apply_chunk(parse_chunk(event.data, dialect.provider), on_chunk, dialect)
-        except httpx.TimeoutException:
-            if reply.finish_reason is None:
-                raise ProviderError(f"{dialect.provider} timed out mid-stream", code="provider_timeout", retryable=True, status=504) from None
-        except httpx.TransportError:
-            if reply.finish_reason is None:
-                raise interrupted_error(dialect.provider) from None
+                reply.apply_chunk(event_json(event.data, dialect.provider), on_chunk, dialect)
     # A stream that loses only its trailing usage chunk is a finished answer (usage is then
     # estimated); one that stops before the answer finished is a failure.
     if not reply.is_done and reply.finish_reason is None:
         raise interrupted_error(dialect.provider)
     return reply.result(request, dialect, provider_request_id=provider_request_id)
 
-
-def parse_chunk(data: str, provider: str) -> dict[str, Any]:
-    try:
-        chunk = json.loads(data)
-    except ValueError:
-        chunk = None
-    if not isinstance(chunk, dict):
-        raise ProviderError(f"{provider} sent a malformed stream event", code="provider_bad_response")
-    return chunk
-
-
-def interrupted_error(provider: str) -> ProviderError:
-    return ProviderError(
-        f"{provider} stream ended before the reply was complete", code="provider_stream_interrupted", retryable=True
-    )

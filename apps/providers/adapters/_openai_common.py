@@ -70,12 +70,5 @@ def request_id(response: httpx.Response) -> str | None:
     return response.headers.get("x-request-id") or response.headers.get("request-id")
 
 
-def json_body(response: httpx.Response, *, provider: str) -> dict[str, Any]:
-    body = json_or_none(response)
-    if not isinstance(body, dict):
-        raise ProviderError(f"{provider} returned a malformed response", code="provider_bad_response")
-    return body
-
-
 def timeout(request: ProviderRequest) -> httpx.Timeout:
     return httpx.Timeout(request.timeout_seconds)

@@ -10,9 +10,9 @@ from urllib.parse import urlparse
 import httpx
 
 from apps.providers.base import InputFile, Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import download, join, same_site, send
+from apps.providers.http import download, join, json_object, same_site, send
 from apps.providers.adapters._media import extension_for, image_meta, sniff_image_type
-from apps.providers.adapters._openai_common import json_body, raise_for_status, request_id, timeout
+from apps.providers.adapters._openai_common import raise_for_status, request_id, timeout
 
 ASPECT_RATIO_SIZES = {"1:1": "1024x1024", "3:2": "1536x1024", "2:3": "1024x1536"}
 # Sent as given when present (seed 002 names plus OpenAI's own).
@@ -70,7 +70,7 @@ def run_images(
             json=fields, timeout=timeout(request),
         )
     raise_for_status(response, provider=provider)
-    payload = json_body(response, provider=provider)
+    payload = json_object(response, provider=provider)
     items = payload.get("data")
     if not isinstance(items, list) or not items:
         raise ProviderError(f"{provider} returned no images", code="provider_bad_response")

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from apps.providers.base import Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import download, join, send
-from apps.providers.adapters._openai_common import error_message, json_body, raise_for_status, request_id, timeout
+from apps.providers.http import download, join, json_object, send
+from apps.providers.adapters._openai_common import error_message, raise_for_status, request_id, timeout
 
 SORA_SECONDS = (4, 8, 12)
 ASPECT_RATIO_SIZES = {"16:9": "1280x720", "9:16": "720x1280"}
@@ -46,7 +46,7 @@ def submit_video(
         http, "POST", join(base_url, "videos"), provider=provider, headers=headers, files=parts, timeout=timeout(request)
     )
     raise_for_status(response, provider=provider)
-    video = json_body(response, provider=provider)
+    video = json_object(response, provider=provider)
     if not video.get("id"):
         raise ProviderError(f"{provider} accepted the video without an id", code="provider_bad_response")
     return ProviderResult(
@@ -69,7 +69,7 @@ def poll_video(
             f"{provider} no longer knows video {job['video_id']}", code="provider_job_not_found", upstream_status=404
         )
     raise_for_status(response, provider=provider)
-    video = json_body(response, provider=provider)
+    video = json_object(response, provider=provider)
     status = video.get("status")
     if status == "failed":
         raise _failure(video, provider)

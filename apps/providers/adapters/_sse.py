@@ -1,6 +1,7 @@
 """Server-sent events over a streamed httpx response, shared by the chat adapters."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -8,6 +9,7 @@ from typing import Any, Callable, Iterator
 import httpx
 
 from apps.providers.base import ProviderError
+from apps.providers.http import api_transport_errors
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,8 @@ def open_stream(
 ) -> Iterator[httpx.Response]:
     """Like ``http.send`` with ``stream=True``: transport failures become retryable
     ProviderErrors; a non-2xx answer is read, then handed to ``raise_for_status``."""
-    try:
+    with api_transport_errors(provider):
         response = http.send(http.build_request(method, url, **kwargs), stream=True)
-    except httpx.TimeoutException:
-        raise ProviderError(f"{provider} timed out", code="provider_timeout", retryable=True, status=504) from None
-    except httpx.TransportError as exc:
-        raise ProviderError(
-            f"could not reach {provider} ({type(exc).__name__})", code="provider_unreachable", retryable=True
-        ) from None
     try:
         if not response.is_success:
             try:
@@ -69,3 +65,34 @@ def open_stream(
         yield response
     finally:
         response.close()
+
+
+@contextmanager
+def tolerate_drop_after_reply(provider: str, is_reply_complete: Callable[[], bool]) -> Iterator[None]:
+    """Around reading a stream: a timeout or dropped connection fails the call only while the
+    reply is still incomplete; once it is complete, the lost tail (usage, stop events) is ignored."""
+    try:
+        yield
+    except httpx.TimeoutException:
+        if not is_reply_complete():
+            raise ProviderError(f"{provider} timed out mid-stream", code="provider_timeout", retryable=True, status=504) from None
+    except httpx.TransportError:
+        if not is_reply_complete():
+            raise interrupted_error(provider) from None
+
+
+def event_json(data: str, provider: str) -> dict[str, Any]:
+    """One event's data as a JSON object; anything else is a malformed stream."""
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise ProviderError(f"{provider} sent a malformed stream event", code="provider_bad_response")
+    return payload
+
+
+def interrupted_error(provider: str) -> ProviderError:
+    return ProviderError(
+        f"{provider} stream ended before the reply was complete", code="provider_stream_interrupted", retryable=True
+    )

@@ -3,19 +3,17 @@
 ``request.base_url`` has no version prefix (default ``https://api.anthropic.com``)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 
 from apps.providers.base import ChunkCallback, ProviderError, ProviderRequest, ProviderResult, TaskKind
-from apps.providers.http import check, join, send
+from apps.providers.http import check, join, json_object, send
 from apps.providers.registry import register
 from apps.providers.adapters._anthropic_messages import DEFAULT_MAX_TOKENS, messages_body
 from apps.providers.adapters._anthropic_reply import AnthropicReply
-from apps.providers.adapters._openai_chat import interrupted_error
-from apps.providers.adapters._openai_common import error_message, json_body, request_id, required_api_key, timeout
-from apps.providers.adapters._sse import iter_sse_events, open_stream
+from apps.providers.adapters._openai_common import error_message, request_id, required_api_key, timeout
+from apps.providers.adapters._sse import event_json, interrupted_error, iter_sse_events, open_stream, tolerate_drop_after_reply
 from apps.providers.adapters.openai import unsupported_task_error
 
 PROVIDER = "Anthropic"
@@ -43,7 +41,7 @@ class AnthropicAdapter:
             return _stream(request, http, on_chunk, url=url, headers=headers, body=body)
         response = send(http, "POST", url, provider=PROVIDER, json=body, headers=headers, timeout=timeout(request))
         _raise_for_status(response)
-        message = json_body(response, provider=PROVIDER)
+        message = json_object(response, provider=PROVIDER)
         if message.get("type") != "message" or not isinstance(message.get("content"), list):
             raise ProviderError(f"{PROVIDER} returned a malformed message", code="provider_bad_response")
         reply = AnthropicReply.from_message(message)
@@ -69,17 +67,11 @@ def _stream(
         json={**body, "stream": True}, headers=stream_headers, timeout=timeout(request),
     ) as response:
         provider_request_id = request_id(response)
-        try:
+        with tolerate_drop_after_reply(PROVIDER, lambda: reply.stop_reason is not None):
             for event in iter_sse_events(response):
-                reply.apply_event(event.event, _event_data(event.data), on_chunk)
+                reply.apply_event(event.event, event_json(event.data, PROVIDER), on_chunk)
                 if reply.is_stopped:
                     break
-        except httpx.TimeoutException:
-            if reply.stop_reason is None:
-                raise ProviderError(f"{PROVIDER} timed out mid-stream", code="provider_timeout", retryable=True, status=504) from None
-        except httpx.TransportError:
-            if reply.stop_reason is None:
-                raise interrupted_error(PROVIDER) from None
     # There is no [DONE]: the answer is complete once message_delta gave its stop_reason.
     if reply.stop_reason is None:
         raise interrupted_error(PROVIDER)
@@ -89,13 +81,3 @@ def _stream(
 def _raise_for_status(response: httpx.Response) -> None:
     # 529 "overloaded" falls in the retryable 5xx range of the shared mapping.
     check(response, provider=PROVIDER, message_of=error_message)
-
-
-def _event_data(data: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(data)
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        raise ProviderError(f"{PROVIDER} sent a malformed stream event", code="provider_bad_response")
-    return payload

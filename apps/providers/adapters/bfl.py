@@ -6,17 +6,16 @@ so the submit path is ``/v1/<upstream_model>``. FLUX.1 [schnell] is not on the B
 from __future__ import annotations
 
 import base64
-import io
 import math
 import re
 from typing import Any
 
 import httpx
-from PIL import Image
 
 from apps.providers.base import Output, ProviderError, ProviderRequest, ProviderResult, ResultState
 from apps.providers.http import check, clean_message, download, join, json_or_none, same_site, send
 from apps.providers.registry import register
+from apps.providers.adapters._media import image_filename, read_image_header
 
 PROVIDER = "Black Forest Labs"
 DEFAULT_BASE_URL = "https://api.bfl.ai"
@@ -25,6 +24,9 @@ POLL_AFTER_SECONDS = 1.5
 MAX_INPUT_IMAGES = 8
 # FLUX.1 [pro] and [dev] take steps/guidance; FLUX1.1 [pro] rejects or ignores them.
 FLUX1_TUNABLE_MODELS = frozenset({"flux-pro", "flux-dev"})
+# Our tuning parameter names -> BFL's, per model generation.
+FLUX1_TUNING = {"num_inference_steps": "steps", "guidance_scale": "guidance"}
+FLUX2_TUNING = {"steps": "steps", "cfg": "guidance"}
 # Pixel area per FLUX.2 "quality" (BFL caps outputs at 4 megapixels).
 QUALITY_AREAS = {"1K": 1024 * 1024, "2K": 2048 * 2048}
 PASSTHROUGH_PARAMS = ("seed", "safety_tolerance", "output_format", "prompt_upsampling")
@@ -43,14 +45,6 @@ def error_message(body: Any) -> str | None:
     if isinstance(detail, dict):
         return detail.get("message") or detail.get("msg")
     return str(detail) if detail else None
-
-
-def image_meta(data: bytes) -> tuple[str | None, dict[str, Any]]:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return Image.MIME.get(image.format or ""), {"width": image.width, "height": image.height}
-    except Exception:  # not an image we can read: keep the provider's content type
-        return None, {}
 
 
 def flux2_size(aspect_ratio: str | None, quality: str | None) -> dict[str, int]:
@@ -77,10 +71,7 @@ def flux2_body(request: ProviderRequest) -> dict[str, Any]:
     aspect_ratio = params.get("aspect_ratio")
     if not (aspect_ratio == "auto" and images):
         body.update(flux2_size(None if aspect_ratio == "auto" else aspect_ratio, params.get("quality")))
-    if "steps" in params:
-        body["steps"] = params["steps"]
-    if "cfg" in params:
-        body["guidance"] = params["cfg"]
+    body.update(renamed(params, FLUX2_TUNING))
     return body
 
 
@@ -91,11 +82,13 @@ def flux1_body(request: ProviderRequest) -> dict[str, Any]:
         if name in params:
             body[name] = params[name]
     if request.upstream_model in FLUX1_TUNABLE_MODELS:
-        if "num_inference_steps" in params:
-            body["steps"] = params["num_inference_steps"]
-        if "guidance_scale" in params:
-            body["guidance"] = params["guidance_scale"]
+        body.update(renamed(params, FLUX1_TUNING))
     return body
+
+
+def renamed(params: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The given params under BFL's names (``names`` maps ours to theirs)."""
+    return {upstream: params[ours] for ours, upstream in names.items() if ours in params}
 
 
 def submit_body(request: ProviderRequest) -> dict[str, Any]:
@@ -178,12 +171,13 @@ class BlackForestLabsAdapter:
             raise ProviderError(f"{PROVIDER} finished without an image URL", code="provider_bad_response")
         # A presigned URL on a delivery host: never send the key there.
         data, _content_type = download(http, sample_url, provider=PROVIDER)
-        mime_type, meta = image_meta(data)
-        if mime_type is None:
+        header = read_image_header(data)
+        if header is None or header.mime_type is None:
             raise ProviderError(f"{PROVIDER} result is not a readable image", code="provider_bad_response")
+        meta: dict[str, Any] = {"width": header.width, "height": header.height}
         if isinstance(result, dict) and "seed" in result:
             meta["seed"] = result["seed"]
-        extension = mime_type.split("/")[-1].replace("jpeg", "jpg")
-        image = Output(kind="image", mime_type=mime_type, data=data, filename=f"{job['id']}.{extension}", meta=meta)
+        image = Output(kind="image", mime_type=header.mime_type, data=data,
+                       filename=image_filename(job["id"], header.mime_type), meta=meta)
         return ProviderResult(ResultState.SUCCEEDED, outputs=[image], usage={"images": 1, "requests": 1},
                               progress=100, provider_request_id=job.get("id"))

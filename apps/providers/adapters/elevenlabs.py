@@ -15,6 +15,7 @@ import httpx
 from apps.providers.base import InputFile, Output, ProviderError, ProviderRequest, ProviderResult, ResultState
 from apps.providers.http import error_from_response, join, json_or_none, send
 from apps.providers.registry import register
+from apps.providers.adapters._audio_probe import audio_duration_seconds
 
 PROVIDER = "ElevenLabs"
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
@@ -145,7 +146,8 @@ class ElevenLabsAdapter:
         return response
 
     def _audio_call(self, request: ProviderRequest, http: httpx.Client, path: str, usage: dict[str, Any],
-                    **kwargs: Any) -> ProviderResult:
+                    *, measure_missing_seconds: bool = False, **kwargs: Any) -> ProviderResult:
+        """``measure_missing_seconds``: when ``usage`` has no ``seconds``, measure the returned audio."""
         output_format = request.params.get("output_format") or DEFAULT_OUTPUT_FORMAT
         response = self._post(request, http, path, params={"output_format": output_format}, **kwargs)
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
@@ -153,6 +155,9 @@ class ElevenLabsAdapter:
             raise ProviderError(f"{PROVIDER} returned no audio", code="provider_bad_response")
         fallback_mime = AUDIO_MIME_BY_FORMAT_PREFIX.get(output_format.split("_")[0], "application/octet-stream")
         mime_type = content_type if content_type.startswith("audio/") else fallback_mime
+        if measure_missing_seconds and "seconds" not in usage:
+            measured = audio_duration_seconds(response.content)
+            usage = {**usage, "seconds": str(measured)} if measured is not None else usage
         meta = {"output_format": output_format}
         if "seconds" in usage:
             meta["duration"] = float(usage["seconds"])
@@ -185,7 +190,7 @@ class ElevenLabsAdapter:
         body = {"text": params.get("text") or params.get("prompt"), "model_id": request.upstream_model,
                 **pick(params, SOUND_OPTIONS)}
         usage = {"seconds": str(Decimal(str(params["duration_seconds"])))} if params.get("duration_seconds") else {}
-        return self._audio_call(request, http, "/v1/sound-generation", usage, json=body)
+        return self._audio_call(request, http, "/v1/sound-generation", usage, measure_missing_seconds=True, json=body)
 
     def _dialogue(self, request: ProviderRequest, http: httpx.Client) -> ProviderResult:
         params = request.params
@@ -198,7 +203,7 @@ class ElevenLabsAdapter:
     def _voice_isolation(self, request: ProviderRequest, http: httpx.Client) -> ProviderResult:
         audio = input_audio(request, "audio", "audio_url")
         form = pick(request.params, ("file_format",))
-        return self._audio_call(request, http, "/v1/audio-isolation", {}, data=form,
+        return self._audio_call(request, http, "/v1/audio-isolation", {}, measure_missing_seconds=True, data=form,
                                 files={"audio": (audio.filename, audio.content, audio.content_type)})
 
     def _speech_to_text(self, request: ProviderRequest, http: httpx.Client) -> ProviderResult:

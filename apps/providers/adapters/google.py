@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
 import httpx
-from PIL import Image
 
 from apps.providers.base import InputFile, Output, ProviderError, ProviderRequest, ProviderResult, ResultState
 from apps.providers.http import download, error_from_response, join, json_or_none, send
 from apps.providers.registry import register
+from apps.providers.adapters._media import image_meta
 
 PROVIDER = "Google"
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -213,7 +212,7 @@ def image_result(body: dict[str, Any]) -> ProviderResult:
         detail = " ".join(" ".join(texts).split())[:300]
         raise ProviderError(NO_IMAGE_MESSAGE + (f": {detail}" if detail else ""), code="no_image", status=400)
     for output in outputs:
-        output.meta.update(image_size(output.data or b""))
+        output.meta.update(image_meta(output.data or b""))
     if texts:
         outputs[0].meta["text"] = "".join(texts)
     return ProviderResult(ResultState.SUCCEEDED, outputs=outputs, usage=token_usage(body, len(outputs)),
@@ -230,10 +229,3 @@ def token_usage(body: dict[str, Any], images: int) -> dict[str, Any]:
         usage["output_tokens"] = int(metadata["candidatesTokenCount"]) + int(metadata.get("thoughtsTokenCount", 0))
     return usage
 
-
-def image_size(data: bytes) -> dict[str, int]:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return {"width": image.width, "height": image.height}
-    except Exception:  # unknown format: size stays unknown
-        return {}

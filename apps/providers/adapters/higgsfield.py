@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from apps.providers.base import Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import check, clean_message, download, join, json_or_none, send
+from apps.providers.http import check, clean_message, download, join, json_object, send
 from apps.providers.registry import register
 
 PROVIDER = "Higgsfield"
@@ -59,11 +59,7 @@ def build_body(request: ProviderRequest) -> dict[str, Any]:
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
-    check(response, provider=PROVIDER, message_of=_message_of)
-    body = json_or_none(response)
-    if not isinstance(body, dict):
-        raise ProviderError("Higgsfield returned a malformed response", code="provider_bad_response", upstream_status=response.status_code)
-    return body
+    return json_object(check(response, provider=PROVIDER, message_of=_message_of), provider=PROVIDER)
 
 
 def result_urls(body: dict[str, Any]) -> list[tuple[str, str]]:

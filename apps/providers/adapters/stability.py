@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 from typing import Any
 
 import httpx
-from PIL import Image
 
 from apps.providers.base import Output, ProviderError, ProviderRequest, ProviderResult, ResultState
 from apps.providers.http import error_from_response, join, json_or_none, send
 from apps.providers.registry import register
+from apps.providers.adapters._media import image_filename, read_image_header
 
 PROVIDER = "Stability AI"
 DEFAULT_BASE_URL = "https://api.stability.ai"
@@ -49,15 +48,16 @@ def request_body(request: ProviderRequest) -> dict[str, Any]:
 def artifact_output(artifact: dict[str, Any], task_id: str, index: int) -> Output:
     try:
         data = base64.b64decode(artifact["base64"], validate=True)
-        with Image.open(io.BytesIO(data)) as image:
-            mime_type = Image.MIME.get(image.format or "", "image/png")
-            meta: dict[str, Any] = {"width": image.width, "height": image.height}
-    except (KeyError, TypeError, ValueError, binascii.Error, OSError):
-        raise ProviderError(f"{PROVIDER} returned an unreadable image", code="provider_bad_response") from None
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        data = b""
+    header = read_image_header(data)
+    if header is None:
+        raise ProviderError(f"{PROVIDER} returned an unreadable image", code="provider_bad_response")
+    mime_type = header.mime_type or "image/png"
+    meta: dict[str, Any] = {"width": header.width, "height": header.height}
     if "seed" in artifact:
         meta["seed"] = artifact["seed"]
-    return Output(kind="image", mime_type=mime_type, data=data, meta=meta,
-                  filename=f"{task_id}-{index}.{mime_type.split('/')[-1].replace('jpeg', 'jpg')}")
+    return Output(kind="image", mime_type=mime_type, data=data, meta=meta, filename=image_filename(f"{task_id}-{index}", mime_type))
 
 
 @register

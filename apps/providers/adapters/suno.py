@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from apps.providers.base import Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import check, clean_message, download, join, json_or_none, retry_after_seconds, send
+from apps.providers.http import check, clean_message, download, join, json_object, retry_after_seconds, send
 from apps.providers.registry import register
 
 PROVIDER = "Suno"
@@ -71,11 +71,7 @@ def error_from_body_code(code: int, message: str, response: httpx.Response) -> P
 
 
 def read_json(response: httpx.Response) -> dict[str, Any]:
-    check(response, provider=PROVIDER, message_of=_message_of)
-    body = json_or_none(response)
-    if not isinstance(body, dict):
-        raise ProviderError("Suno vendor returned a malformed response", code="provider_bad_response")
-    return body
+    return json_object(check(response, provider=PROVIDER, message_of=_message_of), provider=f"{PROVIDER} vendor")
 
 
 def sunoapi_body(request: ProviderRequest, action: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from apps.providers.base import InputFile, Output, ProviderError, ProviderRequest, ProviderResult, ResultState
-from apps.providers.http import check, download, join, json_or_none, send
+from apps.providers.http import check, download, join, json_object, send
 from apps.providers.registry import register
 
 PROVIDER = "Topaz Labs"
@@ -52,11 +52,7 @@ def _input(request: ProviderRequest, *names: str) -> InputFile:
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
-    check(response, provider=PROVIDER, message_of=_message_of)
-    body = json_or_none(response)
-    if not isinstance(body, dict):
-        raise ProviderError("Topaz returned a malformed response", code="provider_bad_response", upstream_status=response.status_code)
-    return body
+    return json_object(check(response, provider=PROVIDER, message_of=_message_of), provider=PROVIDER)
 
 
 def _image_form(request: ProviderRequest) -> dict[str, str]:

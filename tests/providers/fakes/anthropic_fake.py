@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.server import Reply, Request, SingleServerFake
 
 API_KEY = "sk-ant-test-secret-0123456789"
 API_VERSION = "2023-06-01"
@@ -32,27 +32,12 @@ def _event(name: str, payload: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(payload)}\n\n"
 
 
-class AnthropicFake:
+class AnthropicFake(SingleServerFake):
     def __init__(self, api_key: str = API_KEY) -> None:
-        self.server = FakeServer()
+        super().__init__()
         self.api_key = api_key
         self.scenario = "ok"
         self.server.route("POST", r"/v1/messages", self._messages)
-
-    def __enter__(self) -> "AnthropicFake":
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def requests(self) -> list[Request]:
-        return self.server.requests
 
     def _messages(self, request: Request) -> Reply:
         if request.headers.get("x-api-key") != self.api_key:

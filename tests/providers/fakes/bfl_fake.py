@@ -2,20 +2,12 @@
 separate "delivery" server (which must never see the ``x-key``)."""
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from PIL import Image
-
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.media import png_bytes
+from tests.providers.fakes.server import FakeServer, Reply, Request, scripted
 
 API_KEY = "bfl-test-key"
-
-
-def tiny_png(width: int = 32, height: int = 16, color: str = "red") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class BflFake:
@@ -27,7 +19,7 @@ class BflFake:
         self.delivery = delivery
         self.statuses = list(statuses or ["Pending", "Ready"])
         self.polls = 0
-        self.image = tiny_png()
+        self.image = png_bytes(32, 16, "red")
         self.submit_reply: Reply | None = None
         self.polling_url: str | None = None  # None: on the API fake itself
         api.route("POST", r"/v1/[\w.-]+", self._submit)
@@ -48,7 +40,7 @@ class BflFake:
     def _poll(self, req: Request) -> Reply:
         if not self._authorized(req):
             return Reply.json({"detail": "Not authenticated"}, status=401)
-        answer = self.statuses[min(self.polls, len(self.statuses) - 1)]
+        answer = scripted(self.statuses, self.polls)
         self.polls += 1
         body = dict(answer) if isinstance(answer, dict) else {"id": "job-1", "status": answer}
         if body.get("status") == "Pending" and "progress" not in body:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.server import FakeServer, Reply, Request, scripted
 
 DEEPGRAM_KEY = "dg-test-key"
 AIMLAPI_KEY = "aiml-test-key"
@@ -65,7 +65,7 @@ class AimlApiFake:
         guarded = self._guard(req)
         if guarded:
             return guarded
-        answer = self.statuses[min(self.polls, len(self.statuses) - 1)]
+        answer = scripted(self.statuses, self.polls)
         self.polls += 1
         if answer is None:
             return Reply.json({"status": "completed", "result": LISTEN_BODY})

@@ -2,8 +2,6 @@
 Every route checks ``xi-api-key``; ``next_reply`` overrides the next answer (errors)."""
 from __future__ import annotations
 
-import email
-import email.policy
 from typing import Any
 
 from tests.providers.fakes.server import FakeServer, Reply, Request
@@ -15,21 +13,6 @@ TRANSCRIPT = {
     "words": [{"text": "Hello", "start": 0.0, "end": 0.4, "type": "word"}],
     "transcription_id": "tr-1", "audio_duration_secs": 12.3,
 }
-
-
-def multipart_fields(req: Request) -> dict[str, Any]:
-    """Form fields as str, file parts as (filename, bytes, content type)."""
-    head = f"Content-Type: {req.headers['content-type']}\r\n\r\n".encode()
-    message = email.message_from_bytes(head + req.body, policy=email.policy.HTTP)
-    fields: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if part.get_filename():
-            fields[name] = (part.get_filename(), payload, part.get_content_type())
-        else:
-            fields[name] = payload.decode()
-    return fields
 
 
 class ElevenLabsFake:

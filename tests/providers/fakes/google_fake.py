@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from tests.providers.fakes.bfl_fake import tiny_png
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.media import png_bytes
+from tests.providers.fakes.server import FakeServer, Reply, Request, scripted
 
 API_KEY = "goog-test-key"
 VIDEO = b"\x00\x00\x00\x18ftypmp42fake-video"
@@ -30,7 +30,7 @@ class GoogleFake:
 
     def __init__(self, server: FakeServer) -> None:
         self.server = server
-        self.png = tiny_png(20, 10)
+        self.png = png_bytes(20, 10, "red")
         self.image_body: Any = image_response(self.png)
         self.next_reply: Reply | None = None
         self.operations: list[Any] = [{"name": OPERATION}, None]
@@ -58,7 +58,7 @@ class GoogleFake:
         guarded = self._guard(req)
         if guarded:
             return guarded
-        answer = self.operations[min(self.polls, len(self.operations) - 1)]
+        answer = scripted(self.operations, self.polls)
         self.polls += 1
         if answer is None:
             answer = {"name": OPERATION, "done": True, "response": {"generateVideoResponse": {

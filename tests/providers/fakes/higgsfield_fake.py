@@ -1,44 +1,29 @@
 """Fake Higgsfield v2 API (submit on a model path, status polling) and a fake CDN."""
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from PIL import Image
-
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.media import png_bytes
+from tests.providers.fakes.server import FakeProvider, FakeServer, Reply, Request, scripted
 
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42fake-higgsfield"
+IMAGE_PNG = png_bytes(3, 3, (0, 0, 255))
 
 
-def tiny_png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (3, 3), (0, 0, 255)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-class HiggsfieldFake:
+class HiggsfieldFake(FakeProvider):
     def __init__(self, key_id: str, key_secret: str) -> None:
         self.auth = f"Key {key_id}:{key_secret}"
         self.api, self.cdn = FakeServer(), FakeServer()
+        super().__init__(self.api, self.cdn)
         self.statuses = ["queued", "in_progress", "completed"]
         self.result_kind = "video"
         self.submit_reply: Reply | None = None
         self.submitted: list[tuple[str, dict[str, Any]]] = []
         self._polls = 0
-
-    def __enter__(self) -> "HiggsfieldFake":
-        self.api.__enter__()
-        self.cdn.__enter__()
         self.api.route("GET", r"/requests/([\w-]+)/status", self._status)
         self.api.route("POST", r"/[\w./-]+", self._submit)
-        self.cdn.route("GET", r"/r/image-\d\.png", lambda r: Reply(200, tiny_png(), {"Content-Type": "image/png"}))
+        self.cdn.route("GET", r"/r/image-\d\.png", lambda r: Reply(200, IMAGE_PNG, {"Content-Type": "image/png"}))
         self.cdn.route("GET", r"/r/video\.mp4", lambda r: Reply(200, VIDEO_BYTES, {"Content-Type": "video/mp4"}))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.api.__exit__(*exc)
-        self.cdn.__exit__(*exc)
 
     def _denied(self, req: Request) -> Reply | None:
         if req.headers.get("authorization") != self.auth:
@@ -59,7 +44,7 @@ class HiggsfieldFake:
         denied = self._denied(req)
         if denied:
             return denied
-        status = self.statuses[min(self._polls, len(self.statuses) - 1)]
+        status = scripted(self.statuses, self._polls)
         self._polls += 1
         body: dict[str, Any] = {"status": status, "request_id": "hf-1"}
         if status == "completed" and self.result_kind == "images":

@@ -1,34 +1,29 @@
 """Fake Kling API (envelope + JWT auth) and a separate fake CDN for result files."""
 from __future__ import annotations
 
-import io
 import itertools
 from typing import Any
 
 import jwt
-from PIL import Image
 
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.media import png_bytes
+from tests.providers.fakes.server import FakeProvider, FakeServer, Reply, Request, scripted
 
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42fake-kling-video"
-
-
-def tiny_png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (2, 2), (200, 10, 10)).save(buffer, format="PNG")
-    return buffer.getvalue()
+IMAGE_PNG = png_bytes(2, 2, (200, 10, 10))
 
 
 def envelope(data: Any, code: int = 0, message: str = "SUCCEED") -> dict[str, Any]:
     return {"code": code, "message": message, "request_id": "req-kling-1", "data": data}
 
 
-class KlingFake:
+class KlingFake(FakeProvider):
     """Serves every family path; each task walks through ``statuses`` one poll at a time."""
 
     def __init__(self, access_key: str, secret_key: str) -> None:
         self.access_key, self.secret_key = access_key, secret_key
         self.api, self.cdn = FakeServer(), FakeServer()
+        super().__init__(self.api, self.cdn)
         self.statuses = ["submitted", "processing", "succeed"]
         self.failure_message = ""
         self.video_duration = "5.1"
@@ -39,19 +34,10 @@ class KlingFake:
         self.token_claims: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._tasks: dict[str, dict[str, Any]] = {}
-
-    def __enter__(self) -> "KlingFake":
-        self.api.__enter__()
-        self.cdn.__enter__()
         self.api.route("POST", r"/v1/(videos|images)/[a-z0-9-]+", self._submit)
         self.api.route("GET", r"/v1/(videos|images)/[a-z0-9-]+/[\w-]+", self._query)
         self.cdn.route("GET", r"/files/video\.mp4", lambda req: Reply(200, VIDEO_BYTES, {"Content-Type": "video/mp4"}))
-        self.cdn.route("GET", r"/files/image-\d+\.png", lambda req: Reply(200, tiny_png(), {"Content-Type": "image/png"}))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.api.__exit__(*exc)
-        self.cdn.__exit__(*exc)
+        self.cdn.route("GET", r"/files/image-\d+\.png", lambda req: Reply(200, IMAGE_PNG, {"Content-Type": "image/png"}))
 
     def _check_token(self, req: Request) -> Reply | None:
         header = req.headers.get("authorization", "")
@@ -87,7 +73,7 @@ class KlingFake:
         task = self._tasks.get(task_id)
         if task is None or task["path"] != family:
             return Reply.json(envelope(None, 1203, "task not found"), status=404)
-        status = self.statuses[min(task["polls"], len(self.statuses) - 1)]
+        status = scripted(self.statuses, task["polls"])
         task["polls"] += 1
         data: dict[str, Any] = {"task_id": task_id, "task_status": status, "task_status_msg": ""}
         if status == "failed":

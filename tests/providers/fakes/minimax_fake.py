@@ -4,35 +4,27 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.server import FakeProvider, FakeServer, Reply, Request, scripted
 
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42fake-hailuo-video"
 OK = {"status_code": 0, "status_msg": "success"}
 
 
-class MiniMaxFake:
+class MiniMaxFake(FakeProvider):
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.api, self.storage = FakeServer(), FakeServer()
+        super().__init__(self.api, self.storage)
         self.statuses = ["Preparing", "Queueing", "Processing", "Success"]
         self.submit_reply: Reply | None = None
         self.query_reply: Reply | None = None
         self.submitted: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._polls: dict[str, int] = {}
-
-    def __enter__(self) -> "MiniMaxFake":
-        self.api.__enter__()
-        self.storage.__enter__()
         self.api.route("POST", r"/v1/video_generation", self._submit)
         self.api.route("GET", r"/v1/query/video_generation", self._query)
         self.api.route("GET", r"/v1/files/retrieve", self._retrieve)
         self.storage.route("GET", r"/dl/video\.mp4", lambda req: Reply(200, VIDEO_BYTES, {"Content-Type": "video/mp4"}))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.api.__exit__(*exc)
-        self.storage.__exit__(*exc)
 
     def _authorized(self, req: Request) -> bool:
         return req.headers.get("authorization") == f"Bearer {self.api_key}"
@@ -56,7 +48,7 @@ class MiniMaxFake:
         if self.query_reply is not None:
             return self.query_reply
         task_id = req.query["task_id"][0]
-        status = self.statuses[min(self._polls[task_id], len(self.statuses) - 1)]
+        status = scripted(self.statuses, self._polls[task_id])
         self._polls[task_id] += 1
         body: dict[str, Any] = {"task_id": task_id, "status": status, "file_id": "", "base_resp": OK}
         if status == "Success":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.server import Reply, Request, SingleServerFake
 
 API_KEY = "mistral-test-secret-0123456789"
 PIECES = ["Bonjour", " le", " monde"]
@@ -32,27 +32,12 @@ ERROR_SCENARIOS = {
 }
 
 
-class MistralFake:
+class MistralFake(SingleServerFake):
     def __init__(self, api_key: str = API_KEY) -> None:
-        self.server = FakeServer()
+        super().__init__()
         self.api_key = api_key
         self.scenario = "ok"
         self.server.route("POST", r"/v1/chat/completions", self._chat)
-
-    def __enter__(self) -> "MistralFake":
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def requests(self) -> list[Request]:
-        return self.server.requests
 
     def _chat(self, request: Request) -> Reply:
         if request.headers.get("authorization") != f"Bearer {self.api_key}":

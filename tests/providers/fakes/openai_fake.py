@@ -10,8 +10,8 @@ import itertools
 import json
 from typing import Any, Iterator
 
-from tests.providers.fakes._fake_media import FAKE_MP3, FAKE_MP4, form_fields, multipart_parts, png_bytes
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.media import FAKE_MP3, FAKE_MP4, form_fields, multipart_parts, png_bytes
+from tests.providers.fakes.server import Reply, Request, SingleServerFake
 
 API_KEY = "sk-test-openai-secret-0123456789"
 REQUEST_ID = "req_openai_123"
@@ -36,10 +36,10 @@ ERROR_SCENARIOS = {
 }
 
 
-class OpenAIFake:
+class OpenAIFake(SingleServerFake):
     def __init__(self, api_key: str | None = API_KEY) -> None:
         """``api_key=None`` plays a local server (vLLM, Ollama) that needs no key."""
-        self.server = FakeServer()
+        super().__init__()
         self.api_key = api_key
         self.scenario = "ok"
         self.video_outcome = "completed"  # or "failed", "moderated"
@@ -59,20 +59,9 @@ class OpenAIFake:
         for method, path, handler in routes:
             self.server.route(method, path, self._guarded(handler))
 
-    def __enter__(self) -> "OpenAIFake":
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.__exit__(*exc)
-
     @property
     def url(self) -> str:
         return self.server.url + "/v1"
-
-    @property
-    def requests(self) -> list[Request]:
-        return self.server.requests
 
     def _guarded(self, handler: Any) -> Any:
         def serve(request: Request) -> Reply:

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Self, Sequence, TypeVar
 from urllib.parse import parse_qs, urlparse
 
 
@@ -53,6 +53,12 @@ class Reply:
 
 
 Handler = Callable[[Request], Reply]
+Answer = TypeVar("Answer")
+
+
+def scripted(answers: Sequence[Answer], index: int) -> Answer:
+    """Answer number ``index`` of a scripted sequence (poll statuses...); past the end, the last repeats."""
+    return answers[min(index, len(answers) - 1)]
 
 
 class FakeServer:
@@ -141,3 +147,36 @@ class FakeServer:
     def __exit__(self, *exc: Any) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class FakeProvider:
+    """A fake provider running on one or more FakeServers (API, CDN, storage...): entering it
+    starts them all, leaving stops them all."""
+
+    def __init__(self, *servers: FakeServer) -> None:
+        self.servers = servers
+
+    def __enter__(self) -> Self:
+        for server in self.servers:
+            server.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for server in self.servers:
+            server.__exit__(*exc)
+
+
+class SingleServerFake(FakeProvider):
+    """A fake provider on one FakeServer, with its URL and the requests it received."""
+
+    def __init__(self) -> None:
+        self.server = FakeServer()
+        super().__init__(self.server)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.server.requests

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from tests.providers.fakes.bfl_fake import tiny_png
+from tests.providers.fakes.media import png_bytes
 from tests.providers.fakes.server import FakeServer, Reply, Request
 
 API_KEY = "sk-stability-test"
@@ -13,7 +13,7 @@ API_KEY = "sk-stability-test"
 class StabilityFake:
     def __init__(self, server: FakeServer) -> None:
         self.server = server
-        self.png = tiny_png(24, 24, "blue")
+        self.png = png_bytes(24, 24, "blue")
         self.next_reply: Reply | None = None
         self.finish_reasons = ["SUCCESS"]
         server.route("POST", r"/v1/generation/[\w.-]+/text-to-image", self._generate)

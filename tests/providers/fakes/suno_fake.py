@@ -3,37 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.server import FakeProvider, FakeServer, Reply, Request, scripted
 
 MP3_BYTES = b"ID3\x03\x00fake-suno-audio"
 JPEG_BYTES = b"\xff\xd8\xff\xe0fake-cover"
 
 
-class SunoFake:
+class SunoFake(FakeProvider):
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.api, self.cdn = FakeServer(), FakeServer()
+        super().__init__(self.api, self.cdn)
         self.statuses = ["PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS"]
         self.proxy_statuses = ["SUBMITTED", "IN_PROGRESS", "SUCCESS"]
         self.submit_reply: Reply | None = None
         self.error_message = ""
         self.submitted: list[tuple[str, dict[str, Any]]] = []
         self._polls = 0
-
-    def __enter__(self) -> "SunoFake":
-        self.api.__enter__()
-        self.cdn.__enter__()
         self.api.route("POST", r"/api/v1/(generate|generate/extend|generate/upload-cover|lyrics)", self._guard(self._submit))
         self.api.route("GET", r"/api/v1/generate/record-info", self._guard(self._record_info))
         self.api.route("POST", r"/suno/submit/(MUSIC|LYRICS)", self._guard(self._proxy_submit))
         self.api.route("POST", r"/suno/fetch", self._guard(self._proxy_fetch))
         self.cdn.route("GET", r"/a/\d\.mp3", lambda r: Reply(200, MP3_BYTES, {"Content-Type": "audio/mpeg"}))
         self.cdn.route("GET", r"/i/\d\.jpg", lambda r: Reply(200, JPEG_BYTES, {"Content-Type": "image/jpeg"}))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.api.__exit__(*exc)
-        self.cdn.__exit__(*exc)
 
     def _guard(self, handler):
         def serve(req: Request) -> Reply:
@@ -45,7 +37,7 @@ class SunoFake:
         return serve
 
     def _next(self, statuses: list[str]) -> str:
-        status = statuses[min(self._polls, len(statuses) - 1)]
+        status = scripted(statuses, self._polls)
         self._polls += 1
         return status
 

@@ -1,45 +1,21 @@
 """Fake Topaz Labs API (image sync/async, video multi-step) plus a fake presigned-URL storage host."""
 from __future__ import annotations
 
-import io
-import os
-import tempfile
 from typing import Any
 
-from PIL import Image
-
-from tests.providers.fakes.server import FakeServer, Reply, Request
+from tests.providers.fakes.media import png_bytes
+from tests.providers.fakes.server import FakeProvider, FakeServer, Reply, Request, scripted
 
 VIDEO_OUT = b"\x00\x00\x00\x18ftypmp42fake-topaz-upscaled"
+INPUT_PNG = png_bytes(4, 4, (10, 200, 10))
+OUTPUT_PNG = png_bytes(8, 8, (10, 200, 10))
 
 
-def tiny_png(size: tuple[int, int] = (4, 4)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (10, 200, 10)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def tiny_mp4() -> bytes:
-    """A real 5-frame 16x16 H.264 clip (0.5 s at 10 fps) so the adapter can probe it."""
-    import imageio_ffmpeg
-
-    path = tempfile.mktemp(suffix=".mp4")
-    writer = imageio_ffmpeg.write_frames(path, (16, 16), fps=10, macro_block_size=1, ffmpeg_log_level="error")
-    writer.send(None)
-    for shade in range(5):
-        writer.send(bytes([shade * 40]) * 16 * 16 * 3)
-    writer.close()
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    finally:
-        os.unlink(path)
-
-
-class TopazFake:
+class TopazFake(FakeProvider):
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.api, self.storage = FakeServer(), FakeServer()
+        super().__init__(self.api, self.storage)
         self.statuses = ["Pending", "Processing", "Completed"]
         self.video_statuses = ["processing", "processing", "complete"]
         self.enhance_reply: Reply | None = None
@@ -49,10 +25,6 @@ class TopazFake:
         self.uploaded: dict[int, bytes] = {}
         self.upload_url_count = 2
         self._polls = 0
-
-    def __enter__(self) -> "TopazFake":
-        self.api.__enter__()
-        self.storage.__enter__()
         self.api.route("POST", r"/image/v1/enhance", self._enhance)
         self.api.route("POST", r"/image/v1/enhance-gen/async", self._guarded(lambda r: Reply.json({"process_id": "p-1", "eta": 3})))
         self.api.route("GET", r"/image/v1/status/p-1", self._guarded(self._image_status))
@@ -64,13 +36,8 @@ class TopazFake:
         self.api.route("PATCH", r"/video/v-1/complete-upload", self._guarded(self._complete))
         self.api.route("GET", r"/video/v-1/status", self._guarded(self._video_status))
         self.storage.route("PUT", r"/upload/part-(\d+)", self._upload)
-        self.storage.route("GET", r"/out/image\.png", lambda r: Reply(200, tiny_png((8, 8)), {"Content-Type": "image/png"}))
+        self.storage.route("GET", r"/out/image\.png", lambda r: Reply(200, OUTPUT_PNG, {"Content-Type": "image/png"}))
         self.storage.route("GET", r"/out/video\.mp4", lambda r: Reply(200, VIDEO_OUT, {"Content-Type": "video/mp4"}))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.api.__exit__(*exc)
-        self.storage.__exit__(*exc)
 
     def _guarded(self, handler):
         def serve(req: Request) -> Reply:
@@ -86,10 +53,10 @@ class TopazFake:
             return self.enhance_reply
         assert req.headers["content-type"].startswith("multipart/form-data")
         assert b'name="image"' in req.body and b'name="model"' in req.body
-        return Reply(200, tiny_png((8, 8)), {"Content-Type": req.headers.get("accept", "image/png")})
+        return Reply(200, OUTPUT_PNG, {"Content-Type": req.headers.get("accept", "image/png")})
 
     def _next(self, statuses: list[str]) -> str:
-        status = statuses[min(self._polls, len(statuses) - 1)]
+        status = scripted(statuses, self._polls)
         self._polls += 1
         return status
 
