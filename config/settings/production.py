@@ -7,6 +7,8 @@ for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
     if not os.environ.get(_required):
         raise ImproperlyConfigured(f"{_required} must be set in production")
 
+os.environ.setdefault("TOLLGATE_SIMULATE_UNCONFIGURED", "False")  # production never fakes providers silently
+
 from config.settings.base import *  # noqa: E402,F401,F403
 from config.settings.base import env  # noqa: E402
 

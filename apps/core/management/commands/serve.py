@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if not options["no_setup"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
-            call_command("catalog_import", verbosity=0)
+            call_command("catalog_import", "--only-new", verbosity=0)  # never overwrite staff edits
         demo = self._demo() if not options["no_setup"] else {}
         env = {**os.environ, "REDIS_URL": settings.REDIS_URL, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"), "PYTHONUNBUFFERED": "1"}
         python = sys.executable

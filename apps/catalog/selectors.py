@@ -1,0 +1,173 @@
+"""Catalog reads. The public API the engine, billing and the surfaces call."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.catalog import errors
+from apps.catalog.crypto import decrypt_fields
+from apps.catalog.models import AiModel, ModelAlias, PriceVersion, ProviderCredential, ProviderHealth, Route
+from apps.catalog.types import ResolvedModel, RouteTarget
+
+FILE_MARKER = "x-tollgate-file"
+# Families that work without credentials once the route (or env) names a base URL: local model servers.
+BASE_URL_ONLY_FAMILIES = frozenset({"openai_compatible"})
+ENV_PREFIX = "TOLLGATE_PROVIDER_"
+
+
+def _resolved(row: AiModel) -> ResolvedModel:
+    return ResolvedModel(
+        pk=row.pk, id=row.model_id, display_name=row.display_name, modality=row.modality,
+        task_kind=row.task_kind, owned_by=row.provider, created=int(row.created_at.timestamp()),
+    )
+
+
+def model_find(*, name: str) -> AiModel | None:
+    """Canonical id or alias (exact first, then case-insensitive when unambiguous); enabled or not."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    row = AiModel.objects.filter(model_id=name).first()
+    if row is None:
+        alias = ModelAlias.objects.select_related("model").filter(name=name).first()
+        row = alias.model if alias else None
+    if row is None:
+        rows = list(AiModel.objects.filter(Q(model_id__iexact=name) | Q(aliases__name__iexact=name)).distinct()[:2])
+        row = rows[0] if len(rows) == 1 else None
+    return row
+
+
+def model_resolve(*, name: str) -> ResolvedModel:
+    row = model_find(name=name)
+    if row is None:
+        raise errors.unsupported_model(name)
+    if not row.is_enabled:
+        raise errors.model_disabled(row.model_id)
+    return _resolved(row)
+
+
+def model_resolve_any(*, name: str) -> ResolvedModel:
+    """As model_resolve, but disabled models resolve too (staff tools)."""
+    row = model_find(name=name)
+    if row is None:
+        raise errors.unsupported_model(name)
+    return _resolved(row)
+
+
+def model_list(*, modality: str | None = None, enabled_only: bool = True) -> QuerySet[AiModel]:
+    rows = AiModel.objects.prefetch_related("aliases").order_by("model_id")
+    if modality:
+        rows = rows.filter(modality=modality)
+    if enabled_only:
+        rows = rows.filter(is_enabled=True)
+    return rows
+
+
+def model_row(*, model: ResolvedModel) -> AiModel:
+    return AiModel.objects.get(pk=model.pk)
+
+
+def price_version_current(*, model_pk: int, at: datetime | None = None) -> PriceVersion | None:
+    return (PriceVersion.objects.filter(model_id=model_pk, effective_from__lte=at or timezone.now())
+            .order_by("-effective_from", "-pk").first())
+
+
+def unpriced_model_list() -> list[AiModel]:
+    priced = PriceVersion.objects.filter(effective_from__lte=timezone.now()).values("model_id")
+    return list(AiModel.objects.exclude(pk__in=priced).order_by("model_id"))
+
+
+def file_params(*, model: ResolvedModel) -> dict[str, str]:
+    """Parameter name -> "single" | "list" for parameters whose values are files or URLs to fetch."""
+    schema = AiModel.objects.values_list("parameter_schema", flat=True).get(pk=model.pk)
+    return schema_file_params(schema)
+
+
+def schema_file_params(schema: dict) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if prop.get(FILE_MARKER):
+            found[name] = "list" if prop.get("type") == "array" else "single"
+    return found
+
+
+def model_detail(*, model: ResolvedModel) -> dict[str, Any]:
+    """Schema, task kind, aliases, docs and the current price (decimal USD strings)."""
+    from apps.catalog.services.pricing import price_summary  # pricing reads rules; no writes
+
+    row = AiModel.objects.prefetch_related("aliases").get(pk=model.pk)
+    version = price_version_current(model_pk=row.pk)
+    return {
+        "id": row.model_id,
+        "object": "model",
+        "created": model.created,
+        "owned_by": row.provider,
+        "display_name": row.display_name,
+        "modality": row.modality,
+        "task_kind": row.task_kind,
+        "enabled": row.is_enabled,
+        "aliases": sorted(a.name for a in row.aliases.all()),
+        "description": row.description,
+        "documentation": row.documentation,
+        "max_output_tokens": row.max_output_tokens,
+        "parameters": row.parameter_schema,
+        "file_parameters": schema_file_params(row.parameter_schema),
+        "pricing": price_summary(version) if version else None,
+        "unpriced_reason": row.unpriced_reason if version is None else "",
+    }
+
+
+def credentials_for_family(*, family: str) -> dict[str, str]:
+    """Environment (TOLLGATE_PROVIDER_<FAMILY>_<FIELD>) wins over the admin-stored credentials."""
+    prefix = f"{ENV_PREFIX}{family.upper()}_"
+    from_env = {key[len(prefix):].lower(): value for key, value in os.environ.items() if key.startswith(prefix) and value}
+    if from_env:
+        return from_env
+    stored = ProviderCredential.objects.filter(family=family, is_enabled=True).first()
+    return decrypt_fields(stored.encrypted_fields) if stored else {}
+
+
+def route_targets(*, model: ResolvedModel) -> list[RouteTarget]:
+    """Enabled routes by priority whose family is configured; else the simulated fallback or 503."""
+    targets: list[RouteTarget] = []
+    cache: dict[str, dict[str, str]] = {}
+    for route in Route.objects.filter(model_id=model.pk, is_enabled=True).order_by("priority", "pk"):
+        family = route.options.get("credentials_family") or route.family
+        if family not in cache:
+            cache[family] = credentials_for_family(family=family)
+        credentials = dict(cache[family])
+        base_url = route.base_url or credentials.pop("base_url", None) or None
+        credentials.pop("base_url", None)
+        configured = bool(credentials) or (route.family in BASE_URL_ONLY_FAMILIES and base_url)
+        if configured:
+            targets.append(RouteTarget(route_pk=route.pk, family=route.family, upstream_model=route.upstream_model,
+                                       base_url=base_url, credentials=credentials, options=dict(route.options)))
+    if targets:
+        return targets
+    if settings.TOLLGATE_SIMULATE_UNCONFIGURED:
+        return [RouteTarget(route_pk=None, family="simulated", upstream_model=model.id, base_url=None,
+                            options=dict(settings.TOLLGATE_SIMULATED_OPTIONS))]
+    raise errors.provider_not_configured(model.id)
+
+
+def provider_health_summary(*, since: datetime) -> list[dict[str, Any]]:
+    """Per family since ``since`` (hour buckets): requests, errors, error rate, mean latency."""
+    rows = (ProviderHealth.objects.filter(hour__gte=since.replace(minute=0, second=0, microsecond=0))
+            .values("family").annotate(ok=Sum("ok_count"), failed=Sum("error_count"), latency=Sum("latency_ms_total"))
+            .order_by("family"))
+    summary = []
+    for row in rows:
+        total = (row["ok"] or 0) + (row["failed"] or 0)
+        summary.append({
+            "family": row["family"],
+            "requests": total,
+            "errors": row["failed"] or 0,
+            "error_rate": round((row["failed"] or 0) / total, 4) if total else 0.0,
+            "avg_latency_ms": int((row["latency"] or 0) / total) if total else 0,
+        })
+    return summary
