@@ -1,2 +1,8 @@
 """API routes of the billing area (full paths, included at the site root)."""
-urlpatterns: list = []
+from django.urls import path
+
+from apps.billing.apis import stripe_webhook
+
+urlpatterns = [
+    path("webhooks/stripe", stripe_webhook, name="stripe-webhook"),
+]

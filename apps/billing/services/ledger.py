@@ -1,0 +1,53 @@
+"""The one way an entry reaches the ledger: insert it and move the cached balance with it, in
+the caller's transaction, under the balance row lock the caller holds."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from apps.billing.models import Balance, EntryKind, LedgerEntry
+
+# Only money Stripe takes back may push available credit below zero (see Balance.floor_micros).
+FLOOR_LOWERING_KINDS = frozenset({EntryKind.STRIPE_REFUND, EntryKind.DISPUTE})
+
+
+def entry_find(*, organization_id: int, idempotency_key: str) -> LedgerEntry | None:
+    return LedgerEntry.objects.filter(organization_id=organization_id, idempotency_key=idempotency_key).first()
+
+
+def entry_append(*, balance: Balance, kind: str, amount_micros: int, held_delta_micros: int = 0,
+                 idempotency_key: str, **fields) -> tuple[LedgerEntry, bool]:
+    """Writes the entry and applies it to ``balance`` (a row locked by the caller).
+
+    Returns (entry, created). A replayed idempotency key returns the existing entry and changes
+    nothing: the unique constraint decides, inside a savepoint so the caller's transaction
+    survives the IntegrityError."""
+    entry = LedgerEntry(
+        organization_id=balance.organization_id, kind=kind, amount_micros=amount_micros,
+        held_delta_micros=held_delta_micros, idempotency_key=idempotency_key, **fields,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        existing = entry_find(organization_id=balance.organization_id, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    new_balance = balance.balance_micros + amount_micros
+    new_available = new_balance - balance.held_micros - held_delta_micros
+    if kind in FLOOR_LOWERING_KINDS:
+        floor = min(balance.floor_micros, new_available, 0)
+    else:
+        floor = max(balance.floor_micros, min(0, new_available))
+    # F() expressions: the database adds to what is stored, and the CheckConstraint on Balance
+    # rejects any result below the floor (last line of defence behind the callers' checks).
+    Balance.objects.filter(pk=balance.pk).update(
+        balance_micros=F("balance_micros") + amount_micros,
+        held_micros=F("held_micros") + held_delta_micros,
+        floor_micros=floor,
+    )
+    balance.balance_micros = new_balance
+    balance.held_micros += held_delta_micros
+    balance.floor_micros = floor
+    return entry, True
