@@ -1,0 +1,26 @@
+"""API-key authentication for the async (non-DRF) surface views: same keys, same 401s."""
+from __future__ import annotations
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest
+from rest_framework import exceptions as drf_exceptions
+
+from apps.accounts.authentication import authenticate_secret, presented_key
+from apps.accounts.models import ApiKey
+from apps.core.errors import MISSING_API_KEY
+
+
+async def key_authenticate(request: HttpRequest) -> ApiKey:
+    """The key from ``Authorization: Bearer`` or ``x-api-key``; raises DRF auth errors that
+    ``api_endpoint`` renders as 401 missing_api_key / invalid_api_key."""
+    secret = presented_key(request)
+    if secret is None:
+        raise drf_exceptions.NotAuthenticated(MISSING_API_KEY)
+    return await secret_authenticate(secret)
+
+
+async def secret_authenticate(secret: str) -> ApiKey:
+    api_key = await sync_to_async(authenticate_secret)(secret)
+    # Callers read the organization off the key; load it here, not lazily in async code.
+    await sync_to_async(lambda: api_key.organization)()
+    return api_key
