@@ -20,7 +20,6 @@ SEED_MODELS = {
 }
 # Suno ships unpriced (no public price); the tests give chirp-v3-5 a flat test price.
 TEST_SUNO_PRICE = {"note": "test price", "rules": [{"item": "song", "unit": "request", "usd": "0.05"}]}
-TEST_FLAT_PRICE = {"note": "test price", "rules": [{"item": "request", "unit": "request", "usd": "0.01"}]}
 FAST_SIMULATOR = {"latency_ms": 0, "token_delay_ms": 5, "render_seconds": 0, "failure_rate": 0}
 
 _CATALOG: dict | None = None
@@ -40,11 +39,6 @@ def seed_catalog_data() -> dict:
                 if entry["id"] == "suno-ai/chirp-v3-5":
                     entry.pop("unpriced_reason", None)
                     entry["price"] = TEST_SUNO_PRICE
-                rules = (entry.get("price") or {}).get("rules") or []
-                if any(isinstance(rule.get("quantity"), dict) for rule in rules):
-                    # Workaround (reported to the catalog): price_charge crashes on
-                    # ``quantity: {length_of: ...}`` rules, so TTS tasks never settle.
-                    entry["price"] = TEST_FLAT_PRICE
                 models.append(entry)
         _CATALOG = {**data, "models": models}
     return _CATALOG
