@@ -28,3 +28,22 @@ class ApiKeyForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args, allow_owner: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_owner:  # admins may invite members and admins, not owners
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class TopUpForm(forms.Form):
+    amount_usd = forms.DecimalField(min_value=0, decimal_places=2, max_digits=10, label="Amount in USD", initial=20)
+
+
+class AutoRechargeForm(forms.Form):
+    enabled = forms.BooleanField(required=False, label="Recharge automatically when credit runs low")
+    threshold_usd = forms.DecimalField(min_value=0, decimal_places=2, max_digits=10, label="When available credit falls below (USD)", initial=5)
+    amount_usd = forms.DecimalField(min_value=0, decimal_places=2, max_digits=10, label="Add this much (USD)", initial=20)

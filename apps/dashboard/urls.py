@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from apps.dashboard.views import auth, home, keys, organizations
+from apps.dashboard.views import auth, billing, catalog, home, invitations, keys, members, organizations, playground, tasks, usage
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -19,4 +19,21 @@ urlpatterns = [
     path("organizations/switch/", organizations.organization_switch, name="organization_switch"),
     path("keys/", keys.keys, name="keys"),
     path("keys/<int:pk>/revoke/", keys.key_revoke, name="key_revoke"),
+    path("tasks/", tasks.task_list_view, name="tasks"),
+    path("tasks/<str:task_id>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<str:task_id>/status.json", tasks.task_status_json, name="task_status"),
+    path("tasks/<str:task_id>/outputs/", tasks.task_outputs_fragment, name="task_outputs"),
+    path("usage/", usage.usage, name="usage"),
+    path("usage/<str:group_by>.csv", usage.usage_csv, name="usage_csv"),
+    path("billing/", billing.billing, name="billing"),
+    path("billing/top-up/", billing.topup, name="topup"),
+    path("billing/auto-recharge/", billing.auto_recharge, name="auto_recharge"),
+    # /models is an API path (OpenAI-style listing): the people's catalog lives under /catalog/.
+    path("catalog/", catalog.model_browse, name="model_browse"),
+    path("catalog/<path:model_id>/", catalog.model_page, name="model_page"),
+    path("playground/", playground.playground, name="playground"),
+    path("members/", members.members, name="members"),
+    path("members/<int:pk>/role/", members.member_role, name="member_role"),
+    path("members/<int:pk>/remove/", members.member_remove, name="member_remove"),
+    path("invitations/<str:token>", invitations.invitation_accept_view, name="invitation_accept"),
 ]

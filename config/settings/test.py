@@ -7,7 +7,14 @@ import tempfile
 os.environ.setdefault("TOLLGATE_EMBEDDED_REDIS", os.path.join(tempfile.gettempdir(), f"tg-pytest-{os.getpid()}", "redis.rdb"))
 
 from config.settings.base import *  # noqa: F401,F403
-from config.settings.base import CACHES, env
+from config.settings.base import CACHES, DATABASES, env
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's shared in-memory database: worker threads, live servers and
+    # subprocesses then see the same data with real WAL locking, as in production.
+    _test_db = env("TOLLGATE_TEST_SQLITE", default=os.path.join(tempfile.gettempdir(), f"tg-pytest-{os.getpid()}", "test.sqlite3"))
+    os.makedirs(os.path.dirname(_test_db), exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.dashboard.forms import SignupForm
+from apps.dashboard.redirects import safe_next
 
 
 @require_http_methods(["GET", "POST"])
@@ -15,5 +16,5 @@ def signup(request):
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Tollgate! Create your organization to get started.")
-        return redirect(request.GET.get("next") or "dashboard:organization_create")
+        return redirect(safe_next(request, "dashboard:organization_create"))
     return render(request, "registration/signup.html", {"form": form})

@@ -1,8 +1,10 @@
+from datetime import datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.permissions import MANAGE_KEYS
@@ -11,6 +13,7 @@ from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.money import usd_to_micros
 from apps.dashboard.decorators import organization_required
 from apps.dashboard.forms import ApiKeyForm
+from apps.dashboard.integrations import optional
 
 
 @organization_required(MANAGE_KEYS)
@@ -29,11 +32,25 @@ def keys(request):
             spend_cap_micros=usd_to_micros(cap) if cap is not None else None,
         )
         form = ApiKeyForm()
+    key_rows = api_key_list(organization=request.organization)
+    spend = _lifetime_spend_by_key(request.organization)
+    for key in key_rows:
+        key.spent_micros = spend.get(key.pk, 0)
     return render(
         request,
         "dashboard/keys.html",
-        {"form": form, "created": created, "keys": api_key_list(organization=request.organization), "base_url": request.build_absolute_uri("/").rstrip("/")},
+        {"form": form, "created": created, "keys": key_rows, "base_url": request.build_absolute_uri("/").rstrip("/")},
     )
+
+
+def _lifetime_spend_by_key(organization) -> dict[int, int]:
+    """Spend caps are lifetime caps, so the list compares them with all-time usage per key."""
+    usage_summary = optional("apps.usage.selectors.usage_summary")
+    if usage_summary is None:
+        return {}
+    summary = usage_summary(organization=organization, since=datetime(2000, 1, 1, tzinfo=dt_timezone.utc),
+                            until=timezone.now() + timedelta(days=1), group_by="key")
+    return {row["api_key_id"]: row["cost_micros"] for row in summary["rows"]}
 
 
 @organization_required(MANAGE_KEYS)

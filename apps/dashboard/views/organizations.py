@@ -8,6 +8,7 @@ from apps.accounts.middleware import SESSION_KEY
 from apps.accounts.selectors import membership_get
 from apps.accounts.services import organization_create
 from apps.dashboard.forms import OrganizationForm
+from apps.dashboard.redirects import safe_next
 
 
 @login_required
@@ -33,4 +34,4 @@ def organization_switch(request):
     if membership is None:
         raise Http404  # not a member: indistinguishable from a missing organization
     request.session[SESSION_KEY] = membership.organization_id
-    return redirect(request.POST.get("next") or "dashboard:home")
+    return redirect(safe_next(request, "dashboard:home"))

@@ -1,0 +1,24 @@
+"""Accepting an invitation: /invitations/<token>. Anonymous visitors log in or sign up first
+and come back here through ``next``."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.middleware import SESSION_KEY
+from apps.accounts.services import invitation_accept
+from apps.core.errors import ApplicationError
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request, token: str):
+    if not request.user.is_authenticated:
+        return render(request, "dashboard/invitation_anonymous.html", {"next": request.path})
+    if request.method == "POST":
+        try:
+            membership = invitation_accept(token=token, user=request.user)
+        except ApplicationError as error:
+            return render(request, "dashboard/invitation.html", {"error": error.message}, status=error.status)
+        request.session[SESSION_KEY] = membership.organization_id
+        messages.success(request, f"You joined {membership.organization.name}.")
+        return redirect("dashboard:home")
+    return render(request, "dashboard/invitation.html", {})

@@ -1,0 +1,122 @@
+"""Tasks of the current organization: filtered list, detail with outputs, a small JSON status
+endpoint the detail page polls while the task runs."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.accounts.selectors import api_key_list
+from apps.core.errors import ApplicationError
+from apps.core.money import micros_to_display
+from apps.dashboard.decorators import organization_required
+from apps.dashboard.integrations import optional
+from apps.dashboard.pagination import PAGE_SIZE, page_of
+
+STATUSES = ("queued", "running", "succeeded", "failed", "canceled", "expired")
+
+
+class TaskFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + [(s, s.capitalize()) for s in STATUSES])
+    model = forms.CharField(required=False, label="Model", widget=forms.TextInput(attrs={"placeholder": "provider/model"}))
+    key = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="API key")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = {k.pk: k for k in api_key_list(organization=organization)}
+        self.fields["key"].choices = [("", "Any key")] + [(pk, f"{k.name} ({k.prefix}…)") for pk, k in self.keys.items()]
+
+
+def task_or_404(request, task_id: str):
+    """The task of the current organization; another organization's id is simply not found."""
+    task_get = optional("apps.tasks.selectors.task_get")
+    if task_get is None:
+        raise Http404
+    try:
+        task = task_get(organization=request.organization, task_id=task_id)
+    except (ApplicationError, ObjectDoesNotExist):
+        raise Http404 from None
+    if task is None or task.organization_id != request.organization.pk:
+        raise Http404
+    return task
+
+
+def _day_start(day) -> datetime | None:
+    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+
+
+def _day_end(day) -> datetime | None:
+    return timezone.make_aware(datetime.combine(day, time.max)) if day else None
+
+
+@organization_required()
+def task_list_view(request):
+    task_list = optional("apps.tasks.selectors.task_list")
+    if task_list is None:
+        return render(request, "dashboard/unavailable.html", {"what": "The task list"})
+    form = TaskFilterForm(request.GET or None, organization=request.organization)
+    filters = form.cleaned_data if form.is_valid() else {}
+    result = task_list(
+        organization=request.organization,
+        status=filters.get("status") or None,
+        model=(filters.get("model") or "").strip() or None,
+        api_key=form.keys.get(filters.get("key")) if filters.get("key") else None,
+        since=_day_start(filters.get("since")),
+        until=_day_end(filters.get("until")),
+        cursor=request.GET.get("cursor") or None,
+        limit=PAGE_SIZE,
+    )
+    page = page_of(result, request=request)
+    return render(request, "dashboard/tasks.html", {"form": form, "page": page, "filtered": any(filters.values()) if filters else False})
+
+
+@organization_required()
+def task_detail(request, task_id: str):
+    task = task_or_404(request, task_id)
+    return render(request, "dashboard/task_detail.html", {
+        "task": task,
+        "outputs": _outputs(request, task),
+        "events": list(task.events.all()),
+        "deliveries": list(task.webhook_deliveries.all()),
+        "released_micros": max(task.quote_micros - task.cost_micros, 0) if task.cost_micros is not None else None,
+        "base_url": request.build_absolute_uri("/").rstrip("/"),
+    })
+
+
+@organization_required()
+def task_status_json(request, task_id: str):
+    """Polled every 2 s by the detail page while the task is queued or running."""
+    task = task_or_404(request, task_id)
+    return JsonResponse({
+        "id": task.public_id,
+        "status": task.status,
+        "progress": task.progress,
+        "finished": task.is_finished,
+        "cost": micros_to_display(task.cost_micros) if task.cost_micros is not None else None,
+    })
+
+
+@organization_required()
+def task_outputs_fragment(request, task_id: str):
+    """The outputs as an HTML fragment, fetched by the playground once the task finishes."""
+    task = task_or_404(request, task_id)
+    return render(request, "dashboard/_task_outputs.html", {"task": task, "outputs": _outputs(request, task)})
+
+
+def _outputs(request, task) -> list[dict]:
+    """Each output with a URL people can open (signed by the engine) when it has a file; the
+    link uses the host the dashboard was reached on."""
+    output_url = optional("apps.tasks.outputs.output_url")
+    rendered = []
+    for output in task.outputs.all():
+        url = expires_at = None
+        if output.file and not output.purged_at and output_url is not None:
+            url, expires_at = output_url(output, absolute_base=request.build_absolute_uri("/"))
+        rendered.append({"output": output, "url": url, "expires_at": expires_at})
+    return rendered

@@ -1,0 +1,69 @@
+from datetime import date
+
+from apps.dashboard.charts import MAX_SERIES, stacked_by_day
+from apps.dashboard.schema_forms import SchemaForm, parameter_docs
+
+SCHEMA = {
+    "type": "object",
+    "required": ["prompt"],
+    "properties": {
+        "prompt": {"type": "string", "maxLength": 100},
+        "size": {"type": "string", "enum": ["512x512", "1024x1024"], "default": "1024x1024"},
+        "steps": {"type": "integer", "minimum": 1, "maximum": 50},
+        "guidance": {"type": "number", "minimum": 0, "maximum": 20},
+        "safe": {"type": "boolean"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "extra": {"type": "object"},
+        "image_url": {"type": "string", "format": "uri", "x-tollgate-file": True},
+        "image_urls": {"type": "array", "items": {"type": "string"}, "x-tollgate-file": True},
+        "stream": {"type": "boolean"},
+    },
+}
+
+
+def test_only_set_values_become_params():
+    form = SchemaForm({"prompt": "fox", "size": '"512x512"', "steps": "20", "safe": "false", "tags": "a\nb\n",
+                       "extra": '{"k": 1}', "image_urls": "https://example.com/a.png"}, schema=SCHEMA)
+    assert form.is_valid(), form.errors
+    assert form.params() == {"prompt": "fox", "size": "512x512", "steps": 20, "safe": False, "tags": ["a", "b"],
+                             "extra": {"k": 1}, "image_urls": ["https://example.com/a.png"]}
+    assert "stream" not in form.fields
+
+
+def test_bounds_and_json_are_checked():
+    form = SchemaForm({"prompt": "x", "steps": "99", "extra": "{not json"}, schema=SCHEMA)
+    assert not form.is_valid()
+    assert set(form.errors) == {"steps", "extra"}
+
+
+def test_required_is_required():
+    assert not SchemaForm({}, schema=SCHEMA).is_valid()
+
+
+def test_messages_accept_plain_text():
+    schema = {"required": ["messages"], "properties": {"messages": {"type": "array", "items": {"type": "object"}}}}
+    form = SchemaForm({"messages": "hello"}, schema=schema)
+    assert form.is_valid()
+    assert form.params() == {"messages": [{"role": "user", "content": "hello"}]}
+
+
+def test_parameter_docs():
+    docs = {d.name: d for d in parameter_docs(SCHEMA)}
+    assert docs["prompt"].required and docs["prompt"].constraints == "up to 100 characters"
+    assert docs["size"].constraints == "one of: 512x512, 1024x1024" and docs["size"].default == "1024x1024"
+    assert docs["image_url"].type == "file" and docs["steps"].constraints == "1–50"
+    assert list(docs)[0] == "prompt"  # required first
+
+
+def test_stacked_chart_stacks_per_day_and_folds_small_series():
+    days = [date(2026, 1, 1), date(2026, 1, 2)]
+    amounts = {f"m{i}": {days[0]: 1_000 * (i + 1)} for i in range(MAX_SERIES + 2)}
+    chart = stacked_by_day(days=days, amounts=amounts)
+    assert len(chart.legend) == MAX_SERIES and chart.legend[-1][0] == "other"
+    assert chart.total_micros == sum(1_000 * (i + 1) for i in range(MAX_SERIES + 2))
+    top = min(s.y for s in chart.segments)
+    assert round(top, 6) == 8  # the tallest bar reaches the top margin
+
+
+def test_empty_chart():
+    assert stacked_by_day(days=[date(2026, 1, 1)], amounts={}).is_empty
