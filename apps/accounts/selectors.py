@@ -45,3 +45,8 @@ def api_key_from_secret(*, secret: str) -> ApiKey | None:
             return None
         cache.set(cache_key, api_key, settings.API_KEY_CACHE_SECONDS)
     return api_key
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    """The invitation behind an emailed token (pending or not; callers check ``is_pending``)."""
+    return Invitation.objects.select_related("organization", "invited_by").filter(token_hash=secret_hash(token)).first()

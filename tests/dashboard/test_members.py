@@ -42,6 +42,7 @@ def test_accept_invitation_anonymous_then_signed_in(organization, user):
     anonymous = signed_in(user).__class__()
     page = anonymous.get(f"/invitations/{token}")
     assert page.status_code == 200 and b"Log in" in page.content and b"Sign up" in page.content
+    assert organization.name.encode() in page.content  # the visitor sees what they are joining
     signup = anonymous.post(f"/signup/?next=/invitations/{token}",
                             {"email": "joiner@example.com", "password1": "a long pass phrase 1", "password2": "a long pass phrase 1"})
     assert signup.status_code == 302 and signup["Location"] == f"/invitations/{token}"
