@@ -60,9 +60,9 @@ class UsageSummaryApi(APIView):
             organization=request.user.organization, since=day_start(first_day), until=day_start(last_day + timedelta(days=1)),
             group_by=group_by,
         )
-        rows = [_row_out(row, group_by) for row in summary["rows"]]
+        rows = [usage_row_out(row, group_by) for row in summary["rows"]]
         if output == "csv":
-            return _csv_response(rows, group_by, first_day, last_day)
+            return usage_csv_response(rows, group_by, first_day, last_day)
         return Response({
             "object": "usage", "from": first_day.isoformat(), "to": last_day.isoformat(), "group_by": group_by,
             "data": rows, "total": _totals_out(summary["total"]),
@@ -76,7 +76,7 @@ def _totals_out(row: dict) -> dict:
     }
 
 
-def _row_out(row: dict, group_by: str) -> dict:
+def usage_row_out(row: dict, group_by: str) -> dict:
     if group_by == "day":
         group = {"day": row["day"].isoformat()}
     elif group_by == "model":
@@ -86,7 +86,7 @@ def _row_out(row: dict, group_by: str) -> dict:
     return {**group, **_totals_out(row)}
 
 
-def _csv_response(rows: list[dict], group_by: str, first_day: date, last_day: date) -> HttpResponse:
+def usage_csv_response(rows: list[dict], group_by: str, first_day: date, last_day: date) -> HttpResponse:
     columns = [*GROUP_COLUMNS[group_by], "requests", "cost", "input_tokens", "output_tokens"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")

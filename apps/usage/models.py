@@ -1,5 +1,6 @@
-"""The usage ledger: one record per finished task, explaining its charge.
-Invariant: Σ cost_micros of an organization = −Σ of its capture entries."""
+"""The usage ledger: one record per finished task, explaining its charge, and its daily roll-up.
+Invariants: Σ cost_micros of an organization = −Σ of its capture entries;
+every UsageDaily row = the sums of the UsageRecords of its (organization, UTC day, model_id, api_key)."""
 from django.db import models
 from django.db.models import Q
 
@@ -24,6 +25,7 @@ class UsageRecord(models.Model):
     output_tokens = models.BigIntegerField(default=0)
     characters = models.BigIntegerField(default=0)
     images = models.BigIntegerField(default=0)
+    media_microseconds = models.BigIntegerField(default=0, help_text="The 'seconds' quantity (audio/video) in µs")
     processing_ms = models.BigIntegerField(default=0)
     output_bytes = models.BigIntegerField(default=0)
     cost_micros = models.BigIntegerField(help_text="Charged, micro-USD (the capture's captured_micros)")
@@ -40,3 +42,36 @@ class UsageRecord(models.Model):
             ),
             models.Index(fields=["api_key", "created_at"], name="usage_key_created"),
         ]
+
+
+class UsageDaily(models.Model):
+    """Sums of the usage records of one (organization, UTC day, model_id, api_key).
+    Written only by usage_record_create (same transaction, only for a new record) and
+    usage_rollup_rebuild; never edited by hand. Sums are exact integers (cost in micro-USD)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(help_text="UTC day of the records' created_at")
+    model_id = models.CharField(max_length=120)
+    # PROTECT, not SET_NULL as on UsageRecord: nulling it could merge two roll-up rows into one key.
+    api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    requests = models.BigIntegerField(default=0, help_text="Number of usage records")
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    characters = models.BigIntegerField(default=0)
+    images = models.BigIntegerField(default=0)
+    media_microseconds = models.BigIntegerField(default=0)
+    processing_ms = models.BigIntegerField(default=0)
+    output_bytes = models.BigIntegerField(default=0)
+    cost_micros = models.BigIntegerField(default=0, help_text="Σ cost_micros, micro-USD")
+
+    class Meta:
+        constraints = [
+            # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
+            models.UniqueConstraint(fields=["organization", "day", "model_id", "api_key"],
+                                    condition=Q(api_key__isnull=False), name="usage_daily_key_unique"),
+            models.UniqueConstraint(fields=["organization", "day", "model_id"],
+                                    condition=Q(api_key__isnull=True), name="usage_daily_nokey_unique"),
+            models.CheckConstraint(condition=Q(cost_micros__gte=0), name="usage_daily_cost_gte_0"),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="usage_daily_org_day"),
+                   models.Index(fields=["api_key", "day"], name="usage_daily_key_day")]

@@ -1,33 +1,94 @@
-"""Writes of the usage area."""
+"""Writes of the usage area: the record and its daily roll-up, always together."""
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from datetime import timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncDate
 
 from apps.accounts.models import ApiKey, Organization
-from apps.usage.models import UsageRecord
+from apps.usage.models import UsageDaily, UsageRecord
 
 # Quantities mirrored into columns (the rest stays in the JSON).
 COLUMN_QUANTITIES = ("input_tokens", "output_tokens", "characters", "images")
+# Record columns summed into UsageDaily (plus ``requests``, the record count).
+ROLLUP_SUMS = ("input_tokens", "output_tokens", "characters", "images", "media_microseconds", "processing_ms",
+               "output_bytes", "cost_micros")
 
 
 def usage_record_create(*, task_id: str, organization: Organization, api_key: ApiKey | None, model_id: str,
                         price_version_id: int | None, quantities: dict, cost_micros: int, processing_ms: int,
                         output_bytes: int, status: str) -> UsageRecord:
-    """One record per task: a replay returns the first record unchanged (unique task_id).
-    Call it in the same transaction as hold_capture, with the capture's captured_micros."""
+    """One record per task: a replay returns the first record unchanged (unique task_id) and
+    leaves the roll-up untouched. Call it in the same transaction as hold_capture, with the
+    capture's captured_micros."""
     columns = {name: int(quantities.get(name) or 0) for name in COLUMN_QUANTITIES}
     record = UsageRecord(
         task_id=task_id, organization=organization, api_key=api_key, model_id=model_id,
         price_version_id=price_version_id, quantities={k: str(v) if not isinstance(v, int) else v for k, v in quantities.items()},
-        cost_micros=cost_micros, processing_ms=processing_ms, output_bytes=output_bytes, status=status, **columns,
+        cost_micros=cost_micros, processing_ms=processing_ms, output_bytes=output_bytes, status=status,
+        media_microseconds=seconds_to_microseconds(quantities.get("seconds")), **columns,
     )
     record.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             record.save()
+            # Inside the record's savepoint: a duplicate task_id rolls back before counting anything.
+            _rollup_add(record)
     except IntegrityError:
         existing = UsageRecord.objects.filter(task_id=task_id).first()
         if existing is None:
             raise
         return existing
     return record
+
+
+def seconds_to_microseconds(seconds) -> int:
+    """'1.5' → 1_500_000; exact Decimal arithmetic, half-up below one microsecond."""
+    if seconds in (None, ""):
+        return 0
+    return int((Decimal(str(seconds)) * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _rollup_add(record: UsageRecord) -> None:
+    """Adds one record to its UsageDaily row: UPDATE … SET x = x + n, else INSERT in a savepoint.
+    Two first writers of a key: the second INSERT waits on the unique index, fails once the first
+    commits, and its retried UPDATE (a new statement, so it sees the committed row) increments it.
+    Row locks taken by UPDATE serialize the increments; nothing is read-modify-written in Python."""
+    key = {"organization_id": record.organization_id, "day": record.created_at.astimezone(timezone.utc).date(),
+           "model_id": record.model_id, "api_key_id": record.api_key_id}
+    amounts = {name: getattr(record, name) for name in ROLLUP_SUMS}
+    increments = {"requests": F("requests") + 1, **{name: F(name) + value for name, value in amounts.items()}}
+    rows = UsageDaily.objects.filter(**key)
+    if rows.update(**increments):
+        return
+    try:
+        with transaction.atomic():
+            UsageDaily.objects.create(**key, requests=1, **amounts)
+        return
+    except IntegrityError:
+        pass  # a concurrent first writer won; it has committed by now
+    if not rows.update(**increments):
+        raise RuntimeError(f"usage roll-up row vanished for {key}")
+
+
+@transaction.atomic
+def usage_rollup_rebuild(*, organization: Organization | None = None) -> int:
+    """Recomputes UsageDaily from the raw records (repair); returns the number of roll-up rows.
+    On PostgreSQL the roll-up table is locked against concurrent writers for the duration, so a
+    record committed meanwhile is either in the recount or increments the rebuilt row after it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {UsageDaily._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+    records, existing = UsageRecord.objects.all(), UsageDaily.objects.all()
+    if organization is not None:
+        records, existing = records.filter(organization=organization), existing.filter(organization=organization)
+    existing.delete()
+    grouped = (records.annotate(day=TruncDate("created_at", tzinfo=timezone.utc)).order_by()
+               .values("organization_id", "day", "model_id", "api_key_id")
+               .annotate(requests=Count("pk"), **{name: Sum(name) for name in ROLLUP_SUMS}))
+    created = UsageDaily.objects.bulk_create((UsageDaily(**row) for row in grouped.iterator(chunk_size=5000)),
+                                             batch_size=5000)
+    return len(created)

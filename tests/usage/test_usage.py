@@ -9,7 +9,7 @@ from apps.billing.models import EntryKind, LedgerEntry
 from apps.billing.services import credit_grant, credit_hold, hold_capture
 from apps.usage.models import UsageRecord
 from apps.usage.selectors import key_usage_summary, usage_daily_by_model, usage_summary
-from apps.usage.services import usage_record_create
+from apps.usage.services import usage_record_create, usage_rollup_rebuild
 
 USD = 1_000_000
 
@@ -26,7 +26,10 @@ def finish(organization, key, task_id, *, model="gpt-4o", hold=2 * USD, cost=1_2
 
 
 def set_day(task_id, day):
-    UsageRecord.objects.filter(task_id=task_id).update(created_at=datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12))
+    """Back-dates a record behind the service's back, then repairs the roll-up as an operator would."""
+    record = UsageRecord.objects.get(task_id=task_id)
+    UsageRecord.objects.filter(pk=record.pk).update(created_at=datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12))
+    usage_rollup_rebuild(organization=record.organization)
 
 
 @pytest.fixture
