@@ -1,0 +1,80 @@
+"""Task outputs in Django storage, served by expiring signed URLs (the signature is the
+capability: no API key needed to fetch)."""
+from __future__ import annotations
+
+import base64
+import mimetypes
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.providers.base import Output
+from apps.tasks.models import Task, TaskOutput
+
+SIGNING_SALT = "tollgate.task-output"
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "audio/mpeg": "mp3", "audio/wav": "wav",
+              "audio/x-wav": "wav", "video/mp4": "mp4", "text/plain": "txt", "application/json": "json"}
+
+
+def _extension(mime_type: str, filename: str | None) -> str:
+    if filename and "." in filename:
+        return filename.rsplit(".", 1)[-1][:8].lower()
+    return EXTENSIONS.get(mime_type) or (mimetypes.guess_extension(mime_type) or ".bin").lstrip(".")
+
+
+def output_path(task: Task, index: int, ext: str) -> str:
+    return f"tasks/{task.organization.public_id}/{task.public_id}/{index}.{ext}"
+
+
+def outputs_store(*, task: Task, outputs: list[Output]) -> list[TaskOutput]:
+    """Saves the provider's outputs (before the task may be marked succeeded). Idempotent per
+    (task, index): a redelivered message overwrites the same paths and rows."""
+    rows = []
+    for index, output in enumerate(outputs):
+        fields = {"kind": output.kind, "mime_type": output.mime_type, "meta": output.meta or {}, "text": output.text,
+                  "size_bytes": len(output.text.encode()) if output.text is not None else 0}
+        if output.data is not None:
+            path = output_path(task, index, _extension(output.mime_type, output.filename))
+            if default_storage.exists(path):
+                default_storage.delete(path)
+            fields["file"] = default_storage.save(path, ContentFile(output.data))
+            fields["size_bytes"] = len(output.data)
+        row, _ = TaskOutput.objects.update_or_create(task=task, index=index, defaults=fields)
+        rows.append(row)
+    return rows
+
+
+def output_url(output: TaskOutput, *, absolute_base: str | None = None) -> tuple[str, datetime]:
+    """(signed URL, expiry) for a file output."""
+    token = signing.TimestampSigner(salt=SIGNING_SALT).sign_object({"o": output.pk})
+    path = reverse("tasks:file", kwargs={"token": token})
+    base = (absolute_base or settings.PUBLIC_BASE_URL).rstrip("/")
+    return base + path, timezone.now() + timedelta(seconds=settings.TOLLGATE_OUTPUT_URL_TTL_SECONDS)
+
+
+class OutputLinkExpired(Exception):
+    pass
+
+
+def output_from_token(token: str) -> TaskOutput | None:
+    """The output a token names; None when the token is invalid; raises OutputLinkExpired."""
+    signer = signing.TimestampSigner(salt=SIGNING_SALT)
+    try:
+        value = signer.unsign_object(token, max_age=settings.TOLLGATE_OUTPUT_URL_TTL_SECONDS)
+    except signing.SignatureExpired:
+        raise OutputLinkExpired from None
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return TaskOutput.objects.filter(pk=value.get("o")).select_related("task").first()
+
+
+def output_b64(output: TaskOutput) -> str:
+    if output.file:
+        with default_storage.open(output.file.name, "rb") as handle:
+            return base64.b64encode(handle.read()).decode()
+    return base64.b64encode((output.text or "").encode()).decode()

@@ -1,0 +1,93 @@
+"""Reads of tasks and plans. Every task read takes the organization explicitly: another
+organization's task is "not found", never "forbidden"."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+
+from apps.accounts.models import Organization
+from apps.core.errors import NOT_FOUND, ApplicationError
+from apps.tasks.models import OrganizationRateLimitPlan, Task
+
+TASK_NOT_FOUND = "Task not found: {task_id}"
+INVALID_CURSOR = "Invalid cursor."
+MAX_LIST_LIMIT = 100
+PLAN_CACHE_SECONDS = 60
+
+
+def task_get(*, organization: Organization, task_id: str) -> Task:
+    task = (Task.objects.select_related("organization", "api_key").prefetch_related("outputs")
+            .filter(organization=organization, public_id=task_id).first())
+    if task is None:
+        raise ApplicationError(TASK_NOT_FOUND.format(task_id=task_id), code="task_not_found", type=NOT_FOUND,
+                               status=404, param="task_id")
+    return task
+
+
+def _cursor_decode(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+    except (ValueError, UnicodeDecodeError):
+        raise ApplicationError(INVALID_CURSOR, code="invalid_cursor", param="cursor") from None
+
+
+def _cursor_encode(pk: int) -> str:
+    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
+
+
+def task_list(*, organization: Organization, status: str | None = None, model: str | None = None,
+              api_key=None, since: datetime | None = None, until: datetime | None = None,
+              cursor: str | None = None, limit: int = 20) -> tuple[list[Task], str | None]:
+    """Newest first; ``next_cursor`` is None on the last page. ``api_key`` is an ApiKey or its pk."""
+    limit = max(1, min(int(limit), MAX_LIST_LIMIT))
+    tasks = Task.objects.filter(organization=organization).prefetch_related("outputs").order_by("-pk")
+    if status:
+        tasks = tasks.filter(status=status)
+    if model:
+        tasks = tasks.filter(model_id=model)
+    if api_key is not None:
+        tasks = tasks.filter(api_key_id=getattr(api_key, "pk", api_key))
+    if since:
+        tasks = tasks.filter(created_at__gte=since)
+    if until:
+        tasks = tasks.filter(created_at__lt=until)
+    if cursor:
+        tasks = tasks.filter(pk__lt=_cursor_decode(cursor))
+    page = list(tasks[: limit + 1])
+    next_cursor = _cursor_encode(page[limit - 1].pk) if len(page) > limit else None
+    return page[:limit], next_cursor
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    generation_per_second: int
+    polling_per_second: int
+    ban_seconds: int
+    max_running_tasks: int
+
+
+def default_plan_limits() -> PlanLimits:
+    return PlanLimits(settings.TOLLGATE_RATE_LIMIT_GENERATION_PER_SECOND, settings.TOLLGATE_RATE_LIMIT_POLLING_PER_SECOND,
+                      settings.TOLLGATE_RATE_LIMIT_BAN_SECONDS, settings.TOLLGATE_MAX_RUNNING_TASKS)
+
+
+def plan_cache_key(organization_id: int) -> str:
+    return f"tasks:plan:{organization_id}"
+
+
+def rate_limit_plan_for(*, organization_id: int) -> PlanLimits:
+    """The organization's plan (cached briefly; the admin clears the entry on change)."""
+    key = plan_cache_key(organization_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return PlanLimits(*cached)
+    row = OrganizationRateLimitPlan.objects.filter(organization_id=organization_id).select_related("plan").first()
+    limits = default_plan_limits() if row is None else PlanLimits(
+        row.plan.generation_per_second, row.plan.polling_per_second, row.plan.ban_seconds, row.plan.max_running_tasks)
+    cache.set(key, [limits.generation_per_second, limits.polling_per_second, limits.ban_seconds,
+                    limits.max_running_tasks], PLAN_CACHE_SECONDS)
+    return limits

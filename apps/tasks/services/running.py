@@ -1,0 +1,199 @@
+"""Running a task (called by the actors): claim → provider call (outside any transaction) →
+store outputs → settle; PENDING jobs are polled by delayed messages; retryable failures fail
+over to the next route, then go back to Dramatiq for a delayed retry."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import dramatiq
+import httpx
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.providers.base import ProviderError, ProviderRequest, ProviderResult, ResultState
+from apps.providers.registry import get_adapter
+from apps.tasks.channels import stream_append
+from apps.tasks.models import Task, TaskStatus
+from apps.tasks.outputs import outputs_store
+from apps.tasks.selectors import rate_limit_plan_for
+from apps.tasks.services.inputs import input_files_load
+from apps.tasks.services.settle import task_settle_failure, task_settle_success
+from apps.tasks.services.transitions import task_event_add
+
+logger = logging.getLogger(__name__)
+RETRIES_EXHAUSTED = "The provider kept failing: {message}"
+
+
+def _claim(task: Task) -> bool:
+    """queued|running → running with a lease, unless another worker holds a live lease."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.TOLLGATE_TASK_TIME_LIMIT_SECONDS)
+    live_lease = Q(lease_until__gt=now)
+    claimed = (Task.objects.filter(pk=task.pk, status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING])
+               .exclude(live_lease).update(status=TaskStatus.RUNNING, lease_until=lease, updated_at=now))
+    if claimed and task.status == TaskStatus.QUEUED:
+        Task.objects.filter(pk=task.pk, started_at__isnull=True).update(started_at=now)
+        task_event_add(task_pk=task.pk, status=TaskStatus.RUNNING, message="running")
+    return bool(claimed)
+
+
+def lease_release(*, task_pk: int, **fields) -> None:
+    Task.objects.filter(pk=task_pk).update(lease_until=None, updated_at=timezone.now(), **fields)
+
+
+def _at_capacity(task: Task) -> bool:
+    limit = rate_limit_plan_for(organization_id=task.organization_id).max_running_tasks
+    running = Task.objects.filter(organization_id=task.organization_id, status=TaskStatus.RUNNING).exclude(pk=task.pk)
+    return running.count() >= limit
+
+
+def _http_client() -> httpx.Client:
+    return httpx.Client(timeout=httpx.Timeout(settings.TOLLGATE_PROVIDER_TIMEOUT_SECONDS,
+                                              connect=settings.TOLLGATE_PROVIDER_CONNECT_TIMEOUT_SECONDS))
+
+
+def _poll_delay_ms(result: ProviderResult) -> int:
+    seconds = result.poll_after_seconds or 5.0
+    seconds = min(max(seconds, settings.TOLLGATE_TASK_POLL_MIN_SECONDS), settings.TOLLGATE_TASK_POLL_MAX_SECONDS)
+    return int(seconds * 1000)
+
+
+def _retry_delay_ms(attempt: int, hint_seconds: float | None) -> int:
+    backoff = min(settings.TOLLGATE_TASK_RETRY_MIN_BACKOFF_MS * 2 ** max(attempt - 1, 0),
+                  settings.TOLLGATE_TASK_RETRY_MAX_BACKOFF_MS)
+    return max(backoff, int((hint_seconds or 0) * 1000))
+
+
+def task_execute(*, task_id: str, poll: bool = False) -> str:
+    """One step of a task. Returns what happened (for logs and tests). Safe to call twice."""
+    from apps.tasks.actors import task_run
+
+    task = Task.objects.select_related("organization", "api_key").filter(public_id=task_id).first()
+    if task is None or task.is_finished:
+        return "finished"
+    if timezone.now() >= task.deadline_at:
+        task_settle_failure(task=task, code="task_expired", message="The task did not finish before its deadline.",
+                            status=TaskStatus.EXPIRED)
+        return "expired"
+    poll = poll or task.provider_job is not None  # a re-sent run message must not submit the job twice
+    if task.status == TaskStatus.QUEUED and _at_capacity(task):
+        Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())  # alive for the sweep
+        task_run.send_with_options(args=(task_id,), delay=int(settings.TOLLGATE_TASK_CAP_DELAY_SECONDS * 1000))
+        return "deferred"
+    if not _claim(task):
+        return "busy"
+    task.refresh_from_db()
+    try:
+        return _run_claimed(task, poll=poll)
+    except BaseException:
+        lease_release(task_pk=task.pk)  # time limit or a bug: let the retry (or the sweep) take it
+        raise
+
+
+def _targets(task: Task, *, poll: bool):
+    from apps.catalog import selectors as catalog_selectors
+
+    targets = catalog_selectors.route_targets(model=catalog_selectors.model_resolve(name=task.model_id))
+    if poll:  # a provider job lives on the route that accepted it
+        same = [t for t in targets if t.family == task.provider_family and t.route_pk == task.route_pk]
+        return same[:1] or targets[:1]
+    return targets
+
+
+def _run_claimed(task: Task, *, poll: bool) -> str:
+    from apps.catalog import selectors as catalog_selectors
+    from apps.catalog import services as catalog_services
+
+    try:
+        targets = _targets(task, poll=poll)
+        files = {} if poll else input_files_load(
+            params=task.params, file_params=catalog_selectors.file_params(model=catalog_selectors.model_resolve(name=task.model_id)),
+            stored=task.input_files)
+    except ApplicationError as exc:
+        task_settle_failure(task=task, code=exc.code, message=exc.message)
+        return "failed"
+    streamed = {"chunks": 0}
+
+    def on_chunk(delta: str) -> None:
+        streamed["chunks"] += 1
+        try:
+            stream_append(task_id=task.public_id, event="delta", data={"text": delta})
+        except Exception:  # noqa: BLE001 - a stream reader's loss never stops the task
+            logger.warning("stream append failed for %s", task.public_id, exc_info=True)
+
+    last_error: ProviderError | None = None
+    for target in targets:
+        request = ProviderRequest(
+            task_id=task.public_id, task_kind=task.task_kind, model=task.model_id, upstream_model=target.upstream_model,
+            params=task.params, files=files, credentials=dict(target.credentials), base_url=target.base_url,
+            timeout_seconds=settings.TOLLGATE_PROVIDER_TIMEOUT_SECONDS, options=dict(target.options),
+        )
+        started = time.monotonic()
+        try:
+            adapter = get_adapter(target.family)
+            with _http_client() as http:
+                if poll:
+                    result = adapter.poll(request, task.provider_job or {}, http)
+                else:
+                    result = adapter.run(request, http, on_chunk if task.stream else None)
+        except ProviderError as exc:
+            _health(catalog_services, target, ok=False, started=started, code=exc.code)
+            task_event_add(task_pk=task.pk, message=f"{target.family} failed: {exc.code}",
+                           data={"route_pk": target.route_pk, "retryable": exc.retryable})
+            if not exc.retryable:
+                task_settle_failure(task=task, code=exc.code, message=exc.message)
+                return "failed"
+            last_error = exc
+            if poll or streamed["chunks"]:
+                break  # a started stream or a submitted job cannot move to another route
+            continue
+        _health(catalog_services, target, ok=True, started=started, code="")
+        return _handle_result(task, target, result)
+    return _retry_or_fail(task, last_error)
+
+
+def _health(catalog_services, target, *, ok: bool, started: float, code: str) -> None:
+    if target.route_pk is None:
+        return  # the built-in simulated fallback has no route row
+    try:
+        catalog_services.route_health_record(family=target.family, route_pk=target.route_pk, ok=ok,
+                                             latency_ms=int((time.monotonic() - started) * 1000), error_code=code or None)
+    except Exception:  # noqa: BLE001 - health is advisory
+        logger.warning("route health not recorded", exc_info=True)
+
+
+def _handle_result(task: Task, target, result: ProviderResult) -> str:
+    from apps.tasks.actors import task_poll
+
+    common = {"provider_family": target.family, "route_pk": target.route_pk, "simulated": bool(result.simulated
+              or target.simulated), "provider_request_id": (result.provider_request_id or "")[:200]}
+    if result.state == ResultState.PENDING:
+        first = task.provider_job is None
+        lease_release(task_pk=task.pk, provider_job=result.job or {}, progress=min(result.progress or 0, 99), **common)
+        if first:
+            task_event_add(task_pk=task.pk, message="provider job submitted", data={"family": target.family})
+        task_poll.send_with_options(args=(task.public_id,), delay=_poll_delay_ms(result))
+        return "pending"
+    for name, value in common.items():
+        setattr(task, name, value)
+    Task.objects.filter(pk=task.pk).update(**common)
+    rows = outputs_store(task=task, outputs=result.outputs)
+    settled = task_settle_success(task=task, result=result, output_bytes=sum(row.size_bytes for row in rows))
+    return "succeeded" if settled else "finished"
+
+
+def _retry_or_fail(task: Task, error: ProviderError | None) -> str:
+    message = error.message if error else "no route could serve the task"
+    attempts = task.attempts + 1
+    lease_release(task_pk=task.pk, attempts=attempts)
+    if attempts > settings.TOLLGATE_TASK_MAX_RETRIES:
+        task_settle_failure(task=task, code=error.code if error else "provider_error",
+                            message=RETRIES_EXHAUSTED.format(message=message))
+        return "failed"
+    delay = _retry_delay_ms(attempts, error.retry_after_seconds if error else None)
+    task_event_add(task_pk=task.pk, message=f"retry {attempts} in {delay} ms", data={"code": error.code if error else ""})
+    raise dramatiq.Retry(message, delay=delay)

@@ -1,0 +1,79 @@
+"""Finishing a task: exactly once, by compare-and-set, with its billing in the same transaction.
+
+A redelivered message or a racing cancel loses the CAS and settles nothing; billing calls are
+idempotent on the task id as a second line of defence."""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.providers.base import ProviderResult
+from apps.tasks.channels import completion_publish, stream_append
+from apps.tasks.models import ACTIVE_STATUSES, Task, TaskStatus
+from apps.tasks.services.transitions import task_transition
+from apps.tasks.services.webhooks import webhook_schedule
+
+logger = logging.getLogger(__name__)
+
+
+def _announce(task: Task, *, status: str, event: str, data: dict) -> None:
+    """After commit: wake waiters, close the stream, deliver the webhook. Redis being down must
+    not undo a settled task (waiters time out and re-read the database)."""
+    try:
+        if task.stream:
+            stream_append(task_id=task.public_id, event=event, data=data)
+        completion_publish(task_id=task.public_id, status=status)
+    except Exception:  # noqa: BLE001
+        logger.warning("could not publish completion of %s", task.public_id, exc_info=True)
+
+
+def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int) -> bool:
+    """running → succeeded with charge, capture and usage record in one transaction."""
+    from apps.billing import services as billing_services
+    from apps.catalog import services as catalog_services
+    from apps.usage import services as usage_services
+
+    charge = catalog_services.price_charge(price_version_id=task.price_version_id, params=task.params, usage=result.usage)
+    cost = charge.amount_micros
+    if cost > task.quote_micros:
+        # The hold is the promise made to the customer: never capture above it.
+        logger.warning("charge %s above quote %s for %s; capped", cost, task.quote_micros, task.public_id)
+        cost = task.quote_micros
+    now = timezone.now()
+    processing_ms = int((now - (task.started_at or task.created_at)).total_seconds() * 1000)
+    with transaction.atomic():
+        if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
+                               message="succeeded", progress=100, usage=result.usage, cost_micros=cost,
+                               provider_job=task.provider_job, finished_at=now):
+            return False
+        capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost)
+        if capture.captured_micros != cost:  # billing is the source of truth for what was charged
+            cost = capture.captured_micros
+            Task.objects.filter(pk=task.pk).update(cost_micros=cost)
+        usage_services.usage_record_create(
+            task_id=task.public_id, organization=task.organization, api_key=task.api_key, model_id=task.model_id,
+            price_version_id=task.price_version_id, quantities=charge.quantities or result.usage, cost_micros=cost,
+            processing_ms=processing_ms, output_bytes=output_bytes, status=TaskStatus.SUCCEEDED,
+        )
+        webhook_schedule(task=task)
+        finish_reason = next((o.meta.get("finish_reason") for o in result.outputs if o.meta.get("finish_reason")), None)
+        done = {"usage": result.usage, "finish_reason": finish_reason or "stop"}
+        transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done))
+    return True
+
+
+def task_settle_failure(*, task: Task, code: str, message: str, status: str = TaskStatus.FAILED) -> bool:
+    """queued/running → failed|expired|canceled, hold released, nothing charged."""
+    from apps.billing import services as billing_services
+
+    with transaction.atomic():
+        if not task_transition(task_pk=task.pk, from_statuses=ACTIVE_STATUSES, to_status=status, message=message,
+                               error_code=code, error_message=message[:2000]):
+            return False
+        billing_services.hold_release(task_id=task.public_id, reason=code)
+        webhook_schedule(task=task)
+        data = {"code": code, "message": message, "status": status}
+        transaction.on_commit(lambda: _announce(task, status=status, event="error", data=data))
+    return True

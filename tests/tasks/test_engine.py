@@ -1,0 +1,191 @@
+"""The life of a task through a real Dramatiq worker (in-process, Redis broker)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+import dramatiq
+import pytest
+from django.utils import timezone
+
+from apps.tasks.actors import task_run
+from apps.tasks.models import Task, TaskStatus
+from apps.tasks.services import sweep, task_cancel, task_execute, task_submit
+from apps.tasks.streaming import task_stream_events
+from apps.usage.models import UsageRecord
+from tests.tasks.conftest import CHARGE_MICROS, FUNDS_MICROS, balance, wait_finished
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CHAT = {"messages": [{"role": "user", "content": "Say hello"}], "max_tokens": 30}
+
+
+def test_chat_task_succeeds_and_is_charged_once(funded, api_key, worker):
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    assert task.status == TaskStatus.QUEUED
+    assert balance(funded).held_micros == 50_000
+
+    task = wait_finished(task.public_id)
+
+    assert task.status == TaskStatus.SUCCEEDED
+    assert task.progress == 100
+    assert task.cost_micros == CHARGE_MICROS
+    assert task.simulated is True
+    assert task.outputs.get().text
+    assert [e.status for e in task.events.exclude(status="")] == ["queued", "running", "succeeded"]
+    view = balance(funded)
+    assert (view.balance_micros, view.held_micros) == (FUNDS_MICROS - CHARGE_MICROS, 0)
+    assert UsageRecord.objects.get(task_id=task.public_id).cost_micros == CHARGE_MICROS
+
+
+def test_streamed_chat_deltas_equal_final_text(funded, api_key, worker):
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT, stream=True).task
+
+    async def collect():
+        return [event async for event in task_stream_events(task_id=task.public_id)]
+
+    events = asyncio.run(collect())
+
+    text = "".join(e.data["text"] for e in events if e.event == "delta")
+    assert events[-1].event == "done"
+    assert events[-1].data["usage"]["output_tokens"] > 0
+    task = wait_finished(task.public_id)
+    assert text == task.outputs.get().text
+    resumed = asyncio.run(_collect_from(task.public_id, events[1].id))
+    assert [e.id for e in resumed] == [e.id for e in events[2:]]
+
+
+async def _collect_from(task_id, last_event_id):
+    return [event async for event in task_stream_events(task_id=task_id, last_event_id=last_event_id)]
+
+
+def test_image_task_stores_png_served_by_signed_url(funded, api_key, api_client, worker, settings):
+    task = task_submit(api_key=api_key[0], model="test/image", params={"prompt": "a red fox"}).task
+    task = wait_finished(task.public_id)
+    output = task.outputs.get()
+    assert output.file.name == f"tasks/{funded.public_id}/{task.public_id}/0.png"
+
+    body = api_client.get(f"/v1/tasks/{task.public_id}").json()
+    url = body["outputs"][0]["url"]
+    response = api_client.get(url.replace("http://testserver", ""))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+
+    settings.TOLLGATE_OUTPUT_URL_TTL_SECONDS = -1
+    expired = api_client.get(url.replace("http://testserver", ""))
+    assert expired.status_code == 410
+    assert expired.json()["error"]["code"] == "link_expired"
+    assert api_client.get("/v1/files/not-a-token").status_code == 404
+
+
+def test_video_task_polls_through_delayed_messages(funded, api_key, worker):
+    task = task_submit(api_key=api_key[0], model="test/video", params={"prompt": "waves", "duration": 5}).task
+    task = wait_finished(task.public_id, timeout=30)
+    assert task.status == TaskStatus.SUCCEEDED
+    assert task.provider_job["job_id"]
+    assert task.outputs.get().mime_type == "video/mp4"
+    assert task.events.filter(message="provider job submitted").count() == 1
+    assert balance(funded).balance_micros == FUNDS_MICROS - CHARGE_MICROS
+
+
+def test_failing_provider_releases_hold_and_charges_nothing(funded, api_key, worker):
+    task = task_submit(api_key=api_key[0], model="test/failing", params=CHAT).task
+    task = wait_finished(task.public_id)
+    assert task.status == TaskStatus.FAILED
+    assert task.error_code == "provider_bad_response"
+    view = balance(funded)
+    assert (view.balance_micros, view.held_micros) == (FUNDS_MICROS, 0)
+    assert not UsageRecord.objects.filter(task_id=task.public_id).exists()
+
+
+def test_retryable_failure_fails_over_to_next_route(funded, api_key, worker, catalog):
+    task = task_submit(api_key=api_key[0], model="test/failover", params=CHAT).task
+    task = wait_finished(task.public_id)
+    assert task.status == TaskStatus.SUCCEEDED
+    assert task.route_pk == 102
+    assert [(pk, ok) for pk, ok, _ in catalog.health] == [(101, False), (102, True)]
+
+
+def test_retries_exhausted_fail_the_task(funded, api_key, worker):
+    task = task_submit(api_key=api_key[0], model="test/flaky", params=CHAT).task
+    task = wait_finished(task.public_id)
+    assert task.status == TaskStatus.FAILED
+    assert task.attempts == 2  # first try + TOLLGATE_TASK_MAX_RETRIES (1)
+    assert balance(funded).balance_micros == FUNDS_MICROS
+
+
+def test_redelivered_message_settles_once(funded, api_key, worker, broker):
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    wait_finished(task.public_id)
+    task_run.send(task.public_id)
+    task_run.send(task.public_id)
+    broker.join("tasks")
+    worker.join()
+    assert task_execute(task_id=task.public_id) == "finished"
+    assert balance(funded).balance_micros == FUNDS_MICROS - CHARGE_MICROS
+    assert UsageRecord.objects.filter(task_id=task.public_id).count() == 1
+    assert Task.objects.get(pk=task.pk).events.filter(status="succeeded").count() == 1
+
+
+def test_cancel_releases_hold_and_finished_task_is_not_cancelable(funded, api_key, broker):
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task  # no worker: stays queued
+    canceled = task_cancel(organization=funded, task_id=task.public_id)
+    assert canceled.status == TaskStatus.CANCELED
+    assert balance(funded).held_micros == 0
+    assert task_execute(task_id=task.public_id) == "finished"
+    assert balance(funded).balance_micros == FUNDS_MICROS
+
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.SUCCEEDED)
+    with pytest.raises(Exception) as excinfo:
+        task_cancel(organization=funded, task_id=task.public_id)
+    assert excinfo.value.code == "task_not_cancelable"
+    assert excinfo.value.status == 409
+
+
+def test_cancel_while_running_discards_result(funded, api_key, worker):
+    task = task_submit(api_key=api_key[0], model="test/slow", params=CHAT).task
+    deadline = time.monotonic() + 10
+    while Task.objects.get(pk=task.pk).status != TaskStatus.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.02)
+    task_cancel(organization=funded, task_id=task.public_id)
+    time.sleep(2.0)  # the provider call finishes; its CAS to succeeded must fail
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELED
+    assert balance(funded).balance_micros == FUNDS_MICROS
+    assert not UsageRecord.objects.filter(task_id=task.public_id).exists()
+
+
+def test_sweep_resends_a_lost_message(funded, api_key, broker, settings):
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    broker.flush_all()  # the on-commit message is lost
+    stale = timezone.now() - timedelta(seconds=settings.TOLLGATE_TASK_STALE_SECONDS + 5)
+    Task.objects.filter(pk=task.pk).update(updated_at=stale)
+
+    report = sweep()
+
+    assert report.resent == 1
+    assert sweep().resent == 0  # touched: not re-sent by the next sweep
+    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
+    worker.start()
+    try:
+        assert wait_finished(task.public_id).status == TaskStatus.SUCCEEDED
+    finally:
+        worker.stop()
+
+
+def test_sweep_expires_tasks_past_deadline(funded, api_key, broker):
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    Task.objects.filter(pk=task.pk).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    assert sweep().expired == 1
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (TaskStatus.EXPIRED, "task_expired")
+    assert balance(funded).held_micros == 0
+
+
+def test_organization_at_concurrency_cap_defers(funded, api_key, broker, settings):
+    settings.TOLLGATE_MAX_RUNNING_TASKS = 1
+    first = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    second = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    Task.objects.filter(pk=first.pk).update(status=TaskStatus.RUNNING)
+    assert task_execute(task_id=second.public_id) == "deferred"
+    assert Task.objects.get(pk=second.pk).status == TaskStatus.QUEUED
