@@ -9,6 +9,11 @@ from apps.accounts.models import User
 from apps.accounts.services import api_key_create, organization_create
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: they run an event loop in the main thread while they are active."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Each test starts with an empty cache namespace (rate limits, key lookups)."""

@@ -1,13 +1,12 @@
-"""One page of a selector's result, whatever shape it returns: a QuerySet/list (numbered
-pages) or a cursor page (``items`` + ``next_cursor``)."""
+"""One page of a list: numbered pages over a QuerySet, or a cursor page as
+apps.tasks.selectors.task_list returns it (``items``, ``next_cursor``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Paginator
-
-from apps.dashboard.integrations import field
+from django.db.models import QuerySet
 
 PAGE_SIZE = 20
 
@@ -20,15 +19,8 @@ class Page:
     label: str = ""
 
 
-def page_of(result: Any, *, request, page_size: int = PAGE_SIZE) -> Page:
-    if isinstance(result, tuple):  # (items, next_cursor), as apps.tasks.selectors.task_list returns
-        result = {"items": result[0], "next_cursor": result[1]}
-    items = field(result, "items")
-    if items is not None and not callable(items):  # a cursor page (dict.items is callable: not this)
-        next_cursor = field(result, "next_cursor")
-        return Page(list(items), {"cursor": next_cursor} if next_cursor else None,
-                    {"cursor": ""} if request.GET.get("cursor") else None)
-    paginator = Paginator(result, page_size)
+def page_of(queryset: QuerySet, *, request, page_size: int = PAGE_SIZE) -> Page:
+    paginator = Paginator(queryset, page_size)
     page = paginator.get_page(request.GET.get("page"))
     return Page(
         list(page.object_list),
@@ -36,3 +28,8 @@ def page_of(result: Any, *, request, page_size: int = PAGE_SIZE) -> Page:
         {"page": str(page.previous_page_number())} if page.has_previous() else None,
         f"Page {page.number} of {paginator.num_pages}",
     )
+
+
+def cursor_page(items: list[Any], next_cursor: str | None, *, request) -> Page:
+    return Page(items, {"cursor": next_cursor} if next_cursor else None,
+                {"cursor": ""} if request.GET.get("cursor") else None)

@@ -73,6 +73,7 @@ class SchemaForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.schema = schema
         self.file_names: list[str] = []
+        self.required_file_names: set[str] = set()
         required = set(schema.get("required", []))
         properties = schema.get("properties") or {}
         for name in sorted(properties, key=lambda n: n not in required):
@@ -90,7 +91,8 @@ class SchemaForm(forms.Form):
             self.file_names.append(name)
             self.fields[name] = forms.URLField(assume_scheme="https", **{**common, "required": False, "label": f"{label} (URL)"})
             self.fields[name + UPLOAD_SUFFIX] = forms.FileField(label=f"…or upload {label}", required=False)
-            self._required_files = getattr(self, "_required_files", set()) | ({name} if required else set())
+            if required:
+                self.required_file_names.add(name)
         elif "enum" in spec:
             choices = [(json.dumps(v), str(v)) for v in spec["enum"]]
             if not required:
@@ -123,7 +125,7 @@ class SchemaForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for name in self.file_names:
-            if name in getattr(self, "_required_files", set()) and not cleaned.get(name) and not cleaned.get(name + UPLOAD_SUFFIX):
+            if name in self.required_file_names and not cleaned.get(name) and not cleaned.get(name + UPLOAD_SUFFIX):
                 self.add_error(name, "Give a URL or upload a file.")
         for name, field in self.fields.items():
             kind = getattr(field, "json_kind", None)

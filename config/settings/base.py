@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "apps.usage",
     "apps.tasks",
     "apps.dashboard",
+    "apps.dashboard.staff",
 ]
 
 MIDDLEWARE = [

@@ -44,8 +44,8 @@ def test_topup_redirects_to_stripe_checkout(owner_client, organization, monkeypa
         calls.update(kwargs)
         return "https://checkout.stripe.test/session"
 
-    monkeypatch.setattr("apps.billing.services.checkout_session_create", fake_checkout)
-    monkeypatch.setattr("apps.billing.selectors.stripe_is_configured", lambda: True)
+    monkeypatch.setattr("apps.dashboard.views.billing.checkout_session_create", fake_checkout)
+    monkeypatch.setattr("apps.dashboard.views.billing.stripe_is_configured", lambda: True)
     response = owner_client.post("/billing/top-up/", {"amount_usd": "25.50"})
     assert response.status_code == 302 and response["Location"] == "https://checkout.stripe.test/session"
     assert calls["amount_micros"] == 25_500_000 and calls["organization"] == organization
@@ -55,7 +55,7 @@ def test_topup_redirects_to_stripe_checkout(owner_client, organization, monkeypa
 def test_auto_recharge_settings_saved(owner_client, organization, monkeypatch):
     from apps.billing.selectors import billing_profile_get
 
-    monkeypatch.setattr("apps.billing.selectors.stripe_is_configured", lambda: True)
+    monkeypatch.setattr("apps.dashboard.views.billing.stripe_is_configured", lambda: True)
     response = owner_client.post("/billing/auto-recharge/", {"enabled": "on", "threshold_usd": "5", "amount_usd": "20"})
     assert response.status_code == 302
     profile = billing_profile_get(organization=organization)
@@ -63,7 +63,7 @@ def test_auto_recharge_settings_saved(owner_client, organization, monkeypatch):
 
 
 def test_auto_recharge_rejects_out_of_range_amount(owner_client, monkeypatch):
-    monkeypatch.setattr("apps.billing.selectors.stripe_is_configured", lambda: True)
+    monkeypatch.setattr("apps.dashboard.views.billing.stripe_is_configured", lambda: True)
     response = owner_client.post("/billing/auto-recharge/", {"enabled": "on", "threshold_usd": "5", "amount_usd": "1"})
     assert response.status_code == 400
     assert b"between" in response.content

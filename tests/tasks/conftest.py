@@ -77,22 +77,6 @@ class CatalogDouble:
         self.health.append((route_pk, ok, error_code))
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """A file SQLite test database: Django's default in-memory shared-cache database answers
-    "database table is locked" as soon as a worker thread writes while another reads. (Only
-    effective when these tests create the database; config/settings/test.py should do the same.)"""
-    import os
-    import tempfile
-
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("TEST", {})["NAME"] = os.path.join(tempfile.gettempdir(), f"tg-pytest-{os.getpid()}",
-                                                               "tasks-test.sqlite3")
-
-
 @pytest.fixture(autouse=True)
 def catalog(monkeypatch, settings, tmp_path):
     from apps.catalog import selectors, services

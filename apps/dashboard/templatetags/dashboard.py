@@ -30,11 +30,6 @@ def percent_of(part, whole) -> int:
         return 0
 
 
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if hasattr(mapping, "get") else None
-
-
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced (pagination links keep filters)."""

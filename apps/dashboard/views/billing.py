@@ -6,20 +6,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import MANAGE_BILLING
+from apps.billing.models import EntryKind
+from apps.billing.selectors import balance_get, billing_profile_get, ledger_entry_list, payment_list, stripe_is_configured
+from apps.billing.services import auto_recharge_settings_update, checkout_session_create
 from apps.core.errors import ApplicationError
 from apps.core.money import micros_to_usd, usd_to_micros
 from apps.dashboard.decorators import organization_required
 from apps.dashboard.forms import AutoRechargeForm, TopUpForm
-from apps.dashboard.integrations import optional
 from apps.dashboard.pagination import page_of
 
 NOT_CONFIGURED = "Top-up is not configured; staff grant credits in the admin."
-
-
-def _billing_functions():
-    names = ("balance_get", "ledger_entry_list", "payment_list", "stripe_is_configured", "billing_profile_get")
-    found = {name: optional(f"apps.billing.selectors.{name}") for name in names}
-    return found if all(found.values()) else None
 
 
 @organization_required(MANAGE_BILLING)
@@ -29,11 +25,8 @@ def billing(request):
 
 
 def _billing_page(request, *, topup_form=None, auto_form=None, status=200):
-    selectors = _billing_functions()
-    if selectors is None:
-        return render(request, "dashboard/unavailable.html", {"what": "Billing"})
     organization = request.organization
-    profile = selectors["billing_profile_get"](organization=organization)
+    profile = billing_profile_get(organization=organization)
     if auto_form is None:
         auto_form = AutoRechargeForm(initial={
             "enabled": profile.auto_recharge_enabled,
@@ -41,35 +34,27 @@ def _billing_page(request, *, topup_form=None, auto_form=None, status=200):
             "amount_usd": micros_to_usd(profile.auto_recharge_amount_micros),
         } if profile else None)
     kind = request.GET.get("kind") or None
-    entries = selectors["ledger_entry_list"](organization=organization, kind=kind)
+    entries = ledger_entry_list(organization=organization, kind=kind)
     if request.GET.get("topup") == "success":
         messages.info(request, "Thanks! Your credit appears here as soon as Stripe confirms the payment.")
     return render(request, "dashboard/billing.html", {
-        "balance": selectors["balance_get"](organization=organization),
-        "stripe_configured": selectors["stripe_is_configured"](),
+        "balance": balance_get(organization=organization),
+        "stripe_configured": stripe_is_configured(),
         "not_configured_message": NOT_CONFIGURED,
         "topup_form": topup_form or TopUpForm(),
         "auto_form": auto_form,
         "profile": profile,
-        "payments": selectors["payment_list"](organization=organization, include_unpaid=True)[:50],
+        "payments": payment_list(organization=organization, include_unpaid=True)[:50],
         "entries": page_of(entries, request=request, page_size=50),
         "kind": kind,
-        "kinds": _entry_kinds(),
+        "kinds": EntryKind.choices,
     }, status=status)
-
-
-def _entry_kinds():
-    from apps.billing.models import EntryKind  # choices for the filter only
-
-    return EntryKind.choices
 
 
 @organization_required(MANAGE_BILLING)
 @require_POST
 def topup(request):
-    checkout_session_create = optional("apps.billing.services.checkout_session_create")
-    stripe_is_configured = optional("apps.billing.selectors.stripe_is_configured")
-    if checkout_session_create is None or not stripe_is_configured():
+    if not stripe_is_configured():
         messages.error(request, NOT_CONFIGURED)
         return redirect("dashboard:billing")
     form = TopUpForm(request.POST)
@@ -93,12 +78,11 @@ def topup(request):
 @organization_required(MANAGE_BILLING)
 @require_POST
 def auto_recharge(request):
-    update = optional("apps.billing.services.auto_recharge_settings_update")
     form = AutoRechargeForm(request.POST)
-    if update is None or not form.is_valid():
+    if not form.is_valid():
         return _billing_page(request, auto_form=form, status=400)
     try:
-        update(
+        auto_recharge_settings_update(
             organization=request.organization,
             enabled=form.cleaned_data["enabled"],
             threshold_micros=usd_to_micros(form.cleaned_data["threshold_usd"]),

@@ -5,19 +5,17 @@ import json
 from django.http import Http404
 from django.shortcuts import render
 
+from apps.catalog.selectors import model_detail, model_list, model_resolve
 from apps.core.errors import ApplicationError
 from apps.dashboard.decorators import organization_required
-from apps.dashboard.integrations import optional
 from apps.dashboard.schema_forms import parameter_docs
+from apps.dashboard.site import base_url
 
 MODALITIES = ("text", "image", "audio", "video", "music")
 
 
 @organization_required()
 def model_browse(request):
-    model_list = optional("apps.catalog.selectors.model_list")
-    if model_list is None:
-        return render(request, "dashboard/unavailable.html", {"what": "The model catalog"})
     modality = request.GET.get("modality") if request.GET.get("modality") in MODALITIES else None
     query = (request.GET.get("q") or "").strip()
     models = model_list(modality=modality)
@@ -28,19 +26,16 @@ def model_browse(request):
 
 @organization_required()
 def model_page(request, model_id: str):
-    model_resolve, model_detail = optional("apps.catalog.selectors.model_resolve"), optional("apps.catalog.selectors.model_detail")
-    if model_resolve is None or model_detail is None:
-        return render(request, "dashboard/unavailable.html", {"what": "The model catalog"})
     try:
         model = model_resolve(name=model_id)
     except ApplicationError:
         raise Http404 from None
     detail = model_detail(model=model)
-    docs = parameter_docs(detail.get("parameters") or {})
+    docs = parameter_docs(detail["parameters"])
     return render(request, "dashboard/catalog_model.html", {
         "model": model, "detail": detail, "docs": docs,
         "example_body": json.dumps({"model": model.id, "input": {d.name: _example(d) for d in docs if d.required}}, indent=2),
-        "base_url": request.build_absolute_uri("/").rstrip("/"),
+        "base_url": base_url(request),
     })
 
 

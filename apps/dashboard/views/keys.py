@@ -13,7 +13,8 @@ from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.money import usd_to_micros
 from apps.dashboard.decorators import organization_required
 from apps.dashboard.forms import ApiKeyForm
-from apps.dashboard.integrations import optional
+from apps.dashboard.site import base_url
+from apps.usage.selectors import usage_summary
 
 
 @organization_required(MANAGE_KEYS)
@@ -39,15 +40,12 @@ def keys(request):
     return render(
         request,
         "dashboard/keys.html",
-        {"form": form, "created": created, "keys": key_rows, "base_url": request.build_absolute_uri("/").rstrip("/")},
+        {"form": form, "created": created, "keys": key_rows, "base_url": base_url(request)},
     )
 
 
 def _lifetime_spend_by_key(organization) -> dict[int, int]:
     """Spend caps are lifetime caps, so the list compares them with all-time usage per key."""
-    usage_summary = optional("apps.usage.selectors.usage_summary")
-    if usage_summary is None:
-        return {}
     summary = usage_summary(organization=organization, since=datetime(2000, 1, 1, tzinfo=dt_timezone.utc),
                             until=timezone.now() + timedelta(days=1), group_by="key")
     return {row["api_key_id"]: row["cost_micros"] for row in summary["rows"]}

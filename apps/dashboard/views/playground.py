@@ -10,27 +10,21 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.permissions import USE_API
+from apps.catalog.selectors import model_detail, model_list, model_resolve
 from apps.core.errors import ApplicationError
 from apps.dashboard.decorators import organization_required
-from apps.dashboard.integrations import optional
 from apps.dashboard.playground_key import playground_key_get_or_create
 from apps.dashboard.schema_forms import SchemaForm
-
-
-def _task_submit():
-    return optional("apps.tasks.services.task_submit") or optional("apps.tasks.services.submit.task_submit")
+from apps.dashboard.site import base_url
+from apps.tasks.services import task_submit
 
 
 @organization_required(USE_API)
 @require_http_methods(["GET", "POST"])
 def playground(request):
-    model_list, model_resolve, model_detail = (optional(f"apps.catalog.selectors.{n}") for n in ("model_list", "model_resolve", "model_detail"))
-    task_submit = _task_submit()
-    if None in (model_list, model_resolve, model_detail, task_submit):
-        return render(request, "dashboard/unavailable.html", {"what": "The playground"})
     models = list(model_list())
     model_name = request.POST.get("model") or request.GET.get("model") or (models[0].model_id if models else "")
-    context = {"models": models, "model_name": model_name, "base_url": request.build_absolute_uri("/").rstrip("/")}
+    context = {"models": models, "model_name": model_name, "base_url": base_url(request)}
     if not models:
         return render(request, "dashboard/playground.html", context)
     try:
@@ -39,8 +33,8 @@ def playground(request):
         context["model_error"] = error.message
         return render(request, "dashboard/playground.html", context, status=404 if request.method == "GET" else 400)
     detail = model_detail(model=model)
-    form = SchemaForm(request.POST or None, request.FILES or None, schema=detail.get("parameters") or {},
-                      prefix="p") if request.method == "POST" else SchemaForm(schema=detail.get("parameters") or {}, prefix="p")
+    form = SchemaForm(request.POST or None, request.FILES or None, schema=detail["parameters"],
+                      prefix="p") if request.method == "POST" else SchemaForm(schema=detail["parameters"], prefix="p")
     context.update({"model": model, "detail": detail, "form": form})
     status = 200
     if request.method == "POST":

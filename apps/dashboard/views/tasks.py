@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django import forms
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,8 +13,10 @@ from apps.accounts.selectors import api_key_list
 from apps.core.errors import ApplicationError
 from apps.core.money import micros_to_display
 from apps.dashboard.decorators import organization_required
-from apps.dashboard.integrations import optional
-from apps.dashboard.pagination import PAGE_SIZE, page_of
+from apps.dashboard.pagination import PAGE_SIZE, cursor_page
+from apps.dashboard.site import base_url
+from apps.tasks.outputs import output_url
+from apps.tasks.selectors import task_get, task_list
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled", "expired")
 
@@ -35,16 +36,10 @@ class TaskFilterForm(forms.Form):
 
 def task_or_404(request, task_id: str):
     """The task of the current organization; another organization's id is simply not found."""
-    task_get = optional("apps.tasks.selectors.task_get")
-    if task_get is None:
-        raise Http404
     try:
-        task = task_get(organization=request.organization, task_id=task_id)
-    except (ApplicationError, ObjectDoesNotExist):
+        return task_get(organization=request.organization, task_id=task_id)
+    except ApplicationError:
         raise Http404 from None
-    if task is None or task.organization_id != request.organization.pk:
-        raise Http404
-    return task
 
 
 def _day_start(day) -> datetime | None:
@@ -57,12 +52,9 @@ def _day_end(day) -> datetime | None:
 
 @organization_required()
 def task_list_view(request):
-    task_list = optional("apps.tasks.selectors.task_list")
-    if task_list is None:
-        return render(request, "dashboard/unavailable.html", {"what": "The task list"})
     form = TaskFilterForm(request.GET or None, organization=request.organization)
     filters = form.cleaned_data if form.is_valid() else {}
-    result = task_list(
+    tasks, next_cursor = task_list(
         organization=request.organization,
         status=filters.get("status") or None,
         model=(filters.get("model") or "").strip() or None,
@@ -72,7 +64,7 @@ def task_list_view(request):
         cursor=request.GET.get("cursor") or None,
         limit=PAGE_SIZE,
     )
-    page = page_of(result, request=request)
+    page = cursor_page(tasks, next_cursor, request=request)
     return render(request, "dashboard/tasks.html", {"form": form, "page": page, "filtered": any(filters.values()) if filters else False})
 
 
@@ -85,7 +77,7 @@ def task_detail(request, task_id: str):
         "events": list(task.events.all()),
         "deliveries": list(task.webhook_deliveries.all()),
         "released_micros": max(task.quote_micros - task.cost_micros, 0) if task.cost_micros is not None else None,
-        "base_url": request.build_absolute_uri("/").rstrip("/"),
+        "base_url": base_url(request),
     })
 
 
@@ -112,11 +104,10 @@ def task_outputs_fragment(request, task_id: str):
 def _outputs(request, task) -> list[dict]:
     """Each output with a URL people can open (signed by the engine) when it has a file; the
     link uses the host the dashboard was reached on."""
-    output_url = optional("apps.tasks.outputs.output_url")
     rendered = []
     for output in task.outputs.all():
         url = expires_at = None
-        if output.file and not output.purged_at and output_url is not None:
-            url, expires_at = output_url(output, absolute_base=request.build_absolute_uri("/"))
+        if output.file and not output.purged_at:
+            url, expires_at = output_url(output, absolute_base=base_url(request))
         rendered.append({"output": output, "url": url, "expires_at": expires_at})
     return rendered

@@ -2,15 +2,17 @@
 key, and CSV exports built by the same code as GET /v1/usage?format=csv."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from apps.dashboard.decorators import organization_required
-from apps.dashboard.integrations import optional
-from apps.dashboard.spend import daily_chart, utc_day_start
+from apps.dashboard.spend import daily_chart, utc_day_range
+from apps.usage.apis import usage_csv_response, usage_row_out
+from apps.usage.selectors import usage_summary
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -23,8 +25,8 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        last = cleaned.get("until") or timezone.now().date()
-        first = cleaned.get("since") or last - timedelta(days=DEFAULT_DAYS - 1)
+        default_first, last = _default_period(cleaned.get("until"))
+        first = cleaned.get("since") or default_first
         if first > last:
             raise forms.ValidationError("“From” must not be after “To”.")
         if (last - first).days >= MAX_DAYS:
@@ -37,18 +39,20 @@ def _period(request):
     form = PeriodForm(request.GET or None)
     if form.is_valid():
         return form, form.cleaned_data["first_day"], form.cleaned_data["last_day"]
-    last = timezone.now().date()
-    return form, last - timedelta(days=DEFAULT_DAYS - 1), last
+    return form, *_default_period()
+
+
+def _default_period(last_day: date | None = None) -> tuple[date, date]:
+    """The last DEFAULT_DAYS days up to ``last_day`` (today when not given)."""
+    last_day = last_day or timezone.now().date()
+    return last_day - timedelta(days=DEFAULT_DAYS - 1), last_day
 
 
 @organization_required()
 def usage(request):
-    usage_summary = optional("apps.usage.selectors.usage_summary")
-    if usage_summary is None:
-        return render(request, "dashboard/unavailable.html", {"what": "Usage reporting"})
     form, first_day, last_day = _period(request)
-    since, until = utc_day_start(first_day), utc_day_start(last_day + timedelta(days=1))
-    summaries = {group: usage_summary(organization=request.organization, since=since, until=until, group_by=group) for group in GROUPS}
+    period = utc_day_range(first_day, last_day)
+    summaries = {group: usage_summary(organization=request.organization, group_by=group, **period) for group in GROUPS}
     return render(request, "dashboard/usage.html", {
         "form": form, "first_day": first_day, "last_day": last_day,
         "chart": daily_chart(organization=request.organization, first_day=first_day, last_day=last_day),
@@ -60,12 +64,8 @@ def usage(request):
 @organization_required()
 def usage_csv(request, group_by: str):
     """The API's CSV for the dashboard's session: same rows, same columns, same numbers."""
-    usage_summary = optional("apps.usage.selectors.usage_summary")
-    row_out = optional("apps.usage.apis.usage_row_out") or optional("apps.usage.apis._row_out")
-    csv_response = optional("apps.usage.apis.usage_csv_response") or optional("apps.usage.apis._csv_response")
-    if group_by not in GROUPS or None in (usage_summary, row_out, csv_response):
-        return render(request, "dashboard/unavailable.html", {"what": "CSV export"}, status=404)
+    if group_by not in GROUPS:
+        raise Http404
     _, first_day, last_day = _period(request)
-    summary = usage_summary(organization=request.organization, since=utc_day_start(first_day),
-                            until=utc_day_start(last_day + timedelta(days=1)), group_by=group_by)
-    return csv_response([row_out(row, group_by) for row in summary["rows"]], group_by, first_day, last_day)
+    summary = usage_summary(organization=request.organization, group_by=group_by, **utc_day_range(first_day, last_day))
+    return usage_csv_response([usage_row_out(row, group_by) for row in summary["rows"]], group_by, first_day, last_day)

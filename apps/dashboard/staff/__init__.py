@@ -1,0 +1,1 @@
+"""The staff console: reports and staff-only writes behind the Django admin (issue 7)."""
