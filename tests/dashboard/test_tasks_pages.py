@@ -91,3 +91,9 @@ def test_other_organizations_task_is_not_found(owner_client, rival, make_task):
 def test_members_see_tasks(member_client, organization, make_task):
     task = make_task(organization=organization)
     assert member_client.get(f"/tasks/{task.public_id}/").status_code == 200
+
+
+def test_malformed_cursor_falls_back_to_the_first_page(owner_client):
+    response = owner_client.get("/tasks/?cursor=not-a-cursor")
+    assert response.status_code == 200
+    assert b"cursor" in response.content.lower()

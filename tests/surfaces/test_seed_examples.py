@@ -53,8 +53,6 @@ def test_seed_000_requests_flux_image_generation(worker, client):
     assert Client().get(image_url.replace("http://testserver", "")).status_code == 200
 
 
-@pytest.mark.xfail(reason="engine: task_submit rejects uploads (schema needs the param; placeholder fails url_check)",
-                   strict=False)
 def test_seed_000_curl_tts_then_multipart_stt(worker, client):
     speech = client.post("/api/v1/task", {"model": "eleven-labs-tts", "text": "Hello, this is a test of our text-to-speech API.",
                                           "voice": "adam"}, content_type="application/json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -54,16 +55,20 @@ def _day_end(day) -> datetime | None:
 def task_list_view(request):
     form = TaskFilterForm(request.GET or None, organization=request.organization)
     filters = form.cleaned_data if form.is_valid() else {}
-    tasks, next_cursor = task_list(
-        organization=request.organization,
-        status=filters.get("status") or None,
-        model=(filters.get("model") or "").strip() or None,
-        api_key=form.keys.get(filters.get("key")) if filters.get("key") else None,
-        since=_day_start(filters.get("since")),
-        until=_day_end(filters.get("until")),
-        cursor=request.GET.get("cursor") or None,
-        limit=PAGE_SIZE,
-    )
+    query = {
+        "organization": request.organization,
+        "status": filters.get("status") or None,
+        "model": (filters.get("model") or "").strip() or None,
+        "api_key": form.keys.get(filters.get("key")) if filters.get("key") else None,
+        "since": _day_start(filters.get("since")),
+        "until": _day_end(filters.get("until")),
+        "limit": PAGE_SIZE,
+    }
+    try:
+        tasks, next_cursor = task_list(**query, cursor=request.GET.get("cursor") or None)
+    except ApplicationError as error:  # a hand-edited or stale ?cursor=: start from the first page
+        messages.warning(request, error.message)
+        tasks, next_cursor = task_list(**query, cursor=None)
     page = cursor_page(tasks, next_cursor, request=request)
     return render(request, "dashboard/tasks.html", {"form": form, "page": page, "filtered": any(filters.values()) if filters else False})
 

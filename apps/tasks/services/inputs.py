@@ -8,11 +8,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 
+from apps.catalog.services.params import UPLOAD_PLACEHOLDER
 from apps.core.errors import ApplicationError
 from apps.providers.base import InputFile
 from apps.tasks.urlsafety import url_check, url_fetch
 
 UPLOAD_TOO_LARGE = "The uploaded file {param} is larger than {limit} bytes."
+NOT_A_URL_PREFIXES = ("data:", UPLOAD_PLACEHOLDER)  # inline data and uploaded files are never fetched
 
 
 def upload_check(*, files: dict[str, UploadedFile] | None) -> None:
@@ -39,7 +41,7 @@ def url_params_check(*, params: dict[str, Any], file_params: dict[str, str]) -> 
         value = params.get(name)
         values = value if isinstance(value, list) else [value]
         for item in values:
-            if isinstance(item, str) and item and not item.startswith("data:"):
+            if isinstance(item, str) and item and not item.startswith(NOT_A_URL_PREFIXES):
                 url_check(item, param=name)
 
 
@@ -59,7 +61,7 @@ def input_files_load(*, params: dict[str, Any], file_params: dict[str, str],
             continue
         urls = value if isinstance(value, list) else [value]
         for position, url in enumerate(urls):
-            if not isinstance(url, str) or url.startswith("data:"):
+            if not isinstance(url, str) or url.startswith(NOT_A_URL_PREFIXES):
                 continue
             fetched = url_fetch(url, param=name)
             key = name if cardinality == "single" else f"{name}[{position}]"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import ApiKey
+from apps.catalog.services.params import UPLOAD_PLACEHOLDER
 from apps.catalog.types import Quote
 from apps.core.errors import CONFLICT, PERMISSION, ApplicationError
 from apps.core.redis import redis_client
@@ -76,6 +77,8 @@ def task_submit(
     # The allowlist holds canonical ids, so an alias is resolved before it is compared.
     resolved = catalog_selectors.model_resolve(name=model)
     _allowlist_check(api_key, model, resolved.id)
+    # An uploaded file fills its parameter: the schema sees the placeholder, the worker the file.
+    params = {**params, **{name: UPLOAD_PLACEHOLDER for name in (files or {}) if params.get(name) in (None, "")}}
     clean = catalog_services.params_validate(model=resolved, params=params)
     url_params_check(params=clean, file_params=catalog_selectors.file_params(model=resolved))
     if webhook_url:
