@@ -53,3 +53,8 @@ TOLLGATE_RATE_LIMIT_BAN_SECONDS = env.int("TOLLGATE_RATE_LIMIT_BAN_SECONDS", def
 # This many limit violations within a minute start a ban.
 TOLLGATE_RATE_LIMIT_BAN_AFTER_VIOLATIONS = env.int("TOLLGATE_RATE_LIMIT_BAN_AFTER_VIOLATIONS", default=3)
 TOLLGATE_MAX_RUNNING_TASKS = env.int("TOLLGATE_MAX_RUNNING_TASKS", default=8)
+
+# --- Waiting surfaces ------------------------------------------------------------------------
+# /api/v1/task, chat completions, images and speech wait this long for the result, then answer
+# 202 with the task id to poll.
+TOLLGATE_SYNC_WAIT_SECONDS = env.float("TOLLGATE_SYNC_WAIT_SECONDS", default=60.0)
