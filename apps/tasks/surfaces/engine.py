@@ -26,7 +26,7 @@ class Submitted:
 
 
 def sync_wait_seconds() -> float:
-    return float(getattr(settings, "TOLLGATE_SYNC_WAIT_SECONDS", 60))
+    return settings.TOLLGATE_SYNC_WAIT_SECONDS
 
 
 def _task_submit(**kwargs: Any) -> Any:
