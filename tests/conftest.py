@@ -59,3 +59,10 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture
+def postgres_only():
+    """For tests of row locks and real concurrency, which SQLite cannot show."""
+    if not is_postgres():
+        pytest.skip("needs PostgreSQL row locks and real concurrency")
+
+

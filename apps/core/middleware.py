@@ -7,8 +7,10 @@ from apps.core.request_context import new_request_id, request_id_var
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-class RequestIdMiddleware:
-    """Takes ``X-Request-Id`` when it is sane, else makes one; echoes it on the response."""
+class HybridMiddleware:
+    """Base of middlewares that serve sync and async views natively, so an async view (a
+    long-polling wait, a stream) never gets a thread of its own. Subclasses define
+    ``call(request)`` and ``acall(request)``."""
 
     sync_capable = True
     async_capable = True
@@ -18,14 +20,21 @@ class RequestIdMiddleware:
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.acall(request)
+        return self.call(request)
+
+
+class RequestIdMiddleware(HybridMiddleware):
+    """Takes ``X-Request-Id`` when it is sane, else makes one; echoes it on the response."""
+
     def _begin(self, request):
         incoming = request.headers.get("X-Request-Id", "")
         request.request_id = incoming if _VALID.match(incoming) else new_request_id()
         return request_id_var.set(request.request_id)
 
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
+    def call(self, request):
         token = self._begin(request)
         try:
             response = self.get_response(request)
@@ -34,7 +43,7 @@ class RequestIdMiddleware:
         response["X-Request-Id"] = request.request_id
         return response
 
-    async def __acall__(self, request):
+    async def acall(self, request):
         token = self._begin(request)
         try:
             response = await self.get_response(request)

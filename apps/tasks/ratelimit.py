@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django_ratelimit.core import get_usage
@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from apps.accounts.authentication import presented_key
 from apps.accounts.selectors import api_key_from_secret
 from apps.core.errors import RATE_LIMIT, ApplicationError, error_response, is_api_path
+from apps.core.middleware import HybridMiddleware
 from apps.tasks.selectors import rate_limit_plan_for
 
 RATE_LIMIT_EXCEEDED = "Rate limit exceeded. Reset at {reset}"
@@ -111,28 +112,17 @@ def _too_many(verdict: Verdict):
     return _headers(error_response(exc), verdict)
 
 
-class RateLimitMiddleware:
-    """Sync and async: under ASGI only the Redis check runs in a thread, never the wait of a
-    long-polling view."""
+class RateLimitMiddleware(HybridMiddleware):
+    """Under ASGI only the Redis check runs in a thread, never the wait of a long-polling view."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
+    def call(self, request):
         verdict = rate_limit_check(request)
         if verdict is not None and verdict.retry_after is not None:
             return _too_many(verdict)
         response = self.get_response(request)
         return _headers(response, verdict) if verdict is not None else response
 
-    async def __acall__(self, request):
+    async def acall(self, request):
         verdict = await sync_to_async(rate_limit_check)(request)
         if verdict is not None and verdict.retry_after is not None:
             return _too_many(verdict)

@@ -5,7 +5,7 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from apps.accounts.models import ApiKey, Organization, User
@@ -16,35 +16,9 @@ from apps.billing.services import credit_hold, hold_capture, hold_release
 from apps.core.errors import ApplicationError
 from tests.billing.conftest import USD, balance_tuple, checkout_session, event, fund, signed
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+from tests.concurrency import run_together
 
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
-
-
-def run_together(count: int, work) -> list:
-    """Runs work(i) in ``count`` threads started at once; returns results (or exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
 
 
 def make_org() -> tuple[Organization, ApiKey]:

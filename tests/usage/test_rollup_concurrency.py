@@ -1,48 +1,20 @@
 """Real concurrency on PostgreSQL: many first writers of one UsageDaily key, plus replays."""
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta, timezone
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
 
 from apps.accounts.models import User
 from apps.accounts.services import api_key_create, organization_create
 from apps.usage.models import UsageDaily, UsageRecord
 from apps.usage.services import usage_record_create, usage_rollup_rebuild
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+from tests.concurrency import run_together
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
 DAY = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL concurrency")
-
-
-def run_together(count: int, work) -> list:
-    """Runs work(i) in ``count`` threads released by one barrier; returns results (or exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_concurrent_first_writers_and_replays_count_each_record_once():
