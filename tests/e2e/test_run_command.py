@@ -56,7 +56,7 @@ def test_run_command_serves_api_dashboard_and_admin_then_stops_cleanly(tmp_path)
         assert json.loads((tmp_path / "var" / "demo-credentials.json").read_text())["api_key"] == key
 
         # the curl example printed in the banner, as printed
-        curl = re.search(r"(curl -s .*?)\n\n", banner.replace("\\\n", ""), re.S).group(1)
+        curl = re.search(r"(curl -s .*? -d '[^']*')", banner.replace("\\\n", ""), re.S).group(1)
         out = subprocess.run(curl, shell=True, capture_output=True, text=True, timeout=120)
         reply = json.loads(out.stdout)
         assert reply["object"] == "chat.completion", reply
