@@ -17,6 +17,7 @@ SEED_MODELS = {
     "gpt-4", "gpt-4o-mini", "claude-3-sonnet", "flux-1-pro", "flux-1-schnell", "eleven-labs-tts", "eleven-labs-sts",
     "eleven-labs-stt", "stable-diffusion-2-1", "#g1_nova-2-general", "#g1_aura-asteria-en", "flux", "flux-realism",
     "alex", "sophia", "gemini-pro-vision", "chirp-v3-5", "openai/gpt-image-1", "mistralai/Mistral-7B-Instruct-v0.2",
+    "gpt-image-1", "tts-1", "whisper-1",  # the official openai client's own model names
 }
 # Suno ships unpriced (no public price); the tests give chirp-v3-5 a flat test price.
 TEST_SUNO_PRICE = {"note": "test price", "rules": [{"item": "song", "unit": "request", "usd": "0.05"}]}

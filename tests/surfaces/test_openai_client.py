@@ -1,4 +1,6 @@
 """The official ``openai`` package, unchanged, against a real HTTP server (uvicorn) and worker."""
+import base64
+
 import pytest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,10 +35,21 @@ def test_streamed_chat_with_usage(openai_client):
 def test_models_list_and_image_generation(openai_client):
     assert any(model.id for model in openai_client.models.list())
 
-    image = openai_client.images.generate(model="openai/gpt-image-1", prompt="a cat", size="1024x1024",
+    image = openai_client.images.generate(model="gpt-image-1", prompt="a cat", size="1024x1024",
                                           response_format="b64_json")
 
-    assert image.data[0].b64_json
+    assert base64.b64decode(image.data[0].b64_json).startswith(b"\x89PNG")
+
+
+def test_speech_then_transcription_round_trip(openai_client):
+    speech = openai_client.audio.speech.create(model="tts-1", voice="alloy", input="The quick brown fox.",
+                                               response_format="wav")
+    audio = speech.read()
+    assert audio[:4] == b"RIFF" and audio[8:12] == b"WAVE"
+
+    transcript = openai_client.audio.transcriptions.create(model="whisper-1", file=("speech.wav", audio, "audio/wav"))
+
+    assert "quick brown fox" in transcript.text.lower()
 
 
 def test_errors_are_openai_errors(openai_client):
