@@ -143,7 +143,11 @@ def route_targets(*, model: ResolvedModel) -> list[RouteTarget]:
         credentials = dict(cache[family])
         base_url = route.base_url or credentials.pop("base_url", None) or None
         credentials.pop("base_url", None)
-        configured = bool(credentials) or (route.family in BASE_URL_ONLY_FAMILIES and base_url)
+        # A keyless base_url suffices only for self-hosted upstreams; a route borrowing another
+        # family's key (a hosted API) is configured only when that key exists.
+        configured = bool(credentials) or (
+            route.family in BASE_URL_ONLY_FAMILIES and base_url and not route.options.get("credentials_family")
+        )
         if configured:
             targets.append(RouteTarget(route_pk=route.pk, family=route.family, upstream_model=route.upstream_model,
                                        base_url=base_url, credentials=credentials, options=dict(route.options)))

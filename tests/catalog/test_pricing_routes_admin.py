@@ -191,3 +191,16 @@ def test_unpriced_system_check(few):
 
     [warning] = unpriced_models_check()
     assert "suno-ai/music" in warning.msg and warning.id == "catalog.W001"
+
+
+def test_a_route_borrowing_a_hosted_key_is_not_configured_by_its_base_url_alone(db, settings):
+    from apps.catalog.models import AiModel, Route
+    from apps.catalog.selectors import model_resolve, route_targets
+
+    settings.TOLLGATE_SIMULATE_UNCONFIGURED = True
+    model = AiModel.objects.create(model_id="acme/hosted", display_name="Hosted", provider="acme", modality="text",
+                                   task_kind="chat", parameter_schema={"type": "object"})
+    Route.objects.create(model=model, priority=1, family="openai_compatible", upstream_model="m",
+                         base_url="https://api.example.com/v1", options={"credentials_family": "aimlapi"})
+    targets = route_targets(model=model_resolve(name="acme/hosted"))
+    assert [t.family for t in targets] == ["simulated"]

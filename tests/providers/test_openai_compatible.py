@@ -88,6 +88,23 @@ def test_images_when_the_server_offers_them(fake, http):
 
 
 @pytest.mark.parametrize(
+    ("params", "size"),
+    [
+        ({"prompt": "a cat", "size": "1:1"}, "1024x1024"),  # seed 004's imagine: size is a ratio
+        ({"prompt": "a cat", "size": "16:9"}, "1344x768"),
+        ({"prompt": "a cat", "size": "9:21"}, "640x1536"),
+        ({"prompt": "a cat", "width": 512, "height": 768}, "512x768"),  # the flux1 schema's width/height
+        ({"prompt": "a cat", "size": "768x768"}, "768x768"),
+    ],
+)
+def test_image_size_is_sent_as_pixels(fake, http, params, size):
+    result = get_adapter("openai_compatible").run(make_request(fake.url, "image_generation", params), http)
+
+    assert result.state == ResultState.SUCCEEDED
+    assert fake.requests[0].json() == {"model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "a cat", "size": size}
+
+
+@pytest.mark.parametrize(
     ("scenario", "status", "retryable"),
     [("bad_request", 400, False), ("rate_limited", 502, True), ("server_error", 502, True), ("malformed", 502, False), ("slow", 504, True)],
 )

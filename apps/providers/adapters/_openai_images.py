@@ -15,6 +15,11 @@ from apps.providers.adapters._media import extension_for, image_meta, sniff_imag
 from apps.providers.adapters._openai_common import raise_for_status, request_id, timeout
 
 ASPECT_RATIO_SIZES = {"1:1": "1024x1024", "3:2": "1536x1024", "2:3": "1024x1536"}
+# A ``size`` given as a ratio (seed 004's /v1/imagine: "16:9"...) becomes the pixel size the images
+# API takes: about one megapixel in multiples of 64, as open-model servers (SDXL, FLUX) expect.
+RATIO_SIZES = {**ASPECT_RATIO_SIZES, "16:9": "1344x768", "9:16": "768x1344", "21:9": "1536x640", "9:21": "640x1536",
+               "2:1": "1408x704", "1:2": "704x1408", "4:3": "1152x896", "3:4": "896x1152"}
+_RATIO = re.compile(r"^\d+:\d+$")
 # Sent as given when present (seed 002 names plus OpenAI's own).
 PASSTHROUGH_PARAMS = ("n", "quality", "background", "output_format", "output_compression", "moderation", "user", "style")
 OUTPUT_FORMAT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -24,7 +29,7 @@ _REFERENCE_KEY = re.compile(r"^(image|images|image_url|image_urls|input_image|re
 def image_fields(request: ProviderRequest) -> dict[str, Any]:
     params = request.params
     fields: dict[str, Any] = {"model": request.upstream_model, "prompt": params.get("prompt", "")}
-    size = params.get("size") or ASPECT_RATIO_SIZES.get(str(params.get("aspect_ratio")))
+    size = _pixel_size(params)
     if size:
         fields["size"] = size
     for name in PASSTHROUGH_PARAMS:
@@ -33,6 +38,18 @@ def image_fields(request: ProviderRequest) -> dict[str, Any]:
     if request.upstream_model.startswith("dall-e"):
         fields["response_format"] = "b64_json"  # GPT Image models always answer base64
     return fields
+
+
+def _pixel_size(params: dict[str, Any]) -> str | None:
+    """The images API's ``WxH``: from ``size`` (pixels or a ratio), ``width``/``height``, or ``aspect_ratio``."""
+    size = params.get("size")
+    if isinstance(size, str) and _RATIO.match(size):
+        return RATIO_SIZES.get(size)
+    if size:
+        return str(size)
+    if params.get("width") and params.get("height"):
+        return f"{int(params['width'])}x{int(params['height'])}"
+    return ASPECT_RATIO_SIZES.get(str(params.get("aspect_ratio")))
 
 
 def reference_images(request: ProviderRequest) -> list[InputFile]:

@@ -27,7 +27,7 @@ class KlingFake(FakeProvider):
         self.statuses = ["submitted", "processing", "succeed"]
         self.failure_message = ""
         self.video_duration = "5.1"
-        self.image_count = 0  # >0: succeed with images instead of a video
+        self.image_count = 0  # >0: succeed with this many images (image tasks default to one), not a video
         self.submit_reply: Reply | None = None  # overrides the submit answer (error cases)
         self.query_reply: Reply | None = None
         self.submitted: list[tuple[str, dict[str, Any]]] = []  # (family path, body)
@@ -79,10 +79,11 @@ class KlingFake(FakeProvider):
         if status == "failed":
             data["task_status_msg"] = self.failure_message
         if status == "succeed":
-            data["task_result"] = self._result()
+            data["task_result"] = self._result(images=family.startswith("/v1/images/"))
         return Reply.json(envelope(data))
 
-    def _result(self) -> dict[str, Any]:
-        if self.image_count:
-            return {"images": [{"index": i, "url": f"{self.cdn.url}/files/image-{i}.png"} for i in range(self.image_count)]}
+    def _result(self, *, images: bool) -> dict[str, Any]:
+        if self.image_count or images:
+            count = self.image_count or 1
+            return {"images": [{"index": i, "url": f"{self.cdn.url}/files/image-{i}.png"} for i in range(count)]}
         return {"videos": [{"id": "v1", "url": f"{self.cdn.url}/files/video.mp4", "duration": self.video_duration}]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 from typing import Any, Iterator
 
 from tests.providers.fakes.media import FAKE_MP3, FAKE_MP4, form_fields, multipart_parts, png_bytes
@@ -145,6 +146,11 @@ class OpenAIFake(SingleServerFake):
         return self._images_reply(int(fields.get("n") or 1), fields.get("size", "1024x1024"))
 
     def _images_reply(self, count: int, size: str) -> Reply:
+        if not re.fullmatch(r"\d+x\d+|auto", size):
+            return _error(400, f"Invalid value: '{size}'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'.",
+                          "invalid_request_error", "invalid_value")
+        if size == "auto":
+            size = "1024x1024"
         width, height = (int(value) // 128 for value in size.split("x"))  # small stand-ins with the right shape
         image = base64.b64encode(png_bytes(width, height)).decode()
         payload = {

