@@ -1,6 +1,8 @@
 """Shared fixtures. Areas add their own in tests/<area>/conftest.py."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -12,6 +14,28 @@ from apps.accounts.services import api_key_create, organization_create
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: they run an event loop in the main thread while they are active."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_consistent(request):
+    """After every database test, ``check_ledger``'s invariants hold (balance = Σ entries, held =
+    Σ open holds, every finished task's hold resolved exactly once). Tests that corrupt the ledger
+    on purpose to prove the check catches it opt out with ``@pytest.mark.ledger_corrupted``."""
+    db_fixtures = [name for name in ("transactional_db", "db") if name in request.fixturenames]
+    if request.node.get_closest_marker("django_db") and not db_fixtures:
+        db_fixtures = ["db"]
+    if not db_fixtures or request.node.get_closest_marker("ledger_corrupted"):
+        yield
+        return
+    request.getfixturevalue(db_fixtures[0])  # set up before this fixture, so torn down after it
+    yield
+    from apps.billing.checks import ledger_problems
+
+    problems = ledger_problems()
+    if problems:  # a worker thread may commit between the check's reads: look once more
+        time.sleep(0.5)
+        problems = ledger_problems()
+    assert problems == [], f"ledger inconsistent after the test: {problems}"
 
 
 @pytest.fixture(autouse=True)

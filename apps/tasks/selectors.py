@@ -91,3 +91,11 @@ def rate_limit_plan_for(*, organization_id: int) -> PlanLimits:
     cache.set(key, [limits.generation_per_second, limits.polling_per_second, limits.ban_seconds,
                     limits.max_running_tasks], PLAN_CACHE_SECONDS)
     return limits
+
+
+def finished_task_ids(task_ids: list[str]) -> set[str]:
+    """TOLLGATE_FINISHED_TASKS_CHECK for check_ledger: which of these tasks have ended, from the
+    task table itself (failed and canceled tasks have no usage record)."""
+    from apps.tasks.models import FINISHED_STATUSES, Task
+
+    return set(Task.objects.filter(public_id__in=task_ids, status__in=FINISHED_STATUSES).values_list("public_id", flat=True))

@@ -18,6 +18,6 @@ TOLLGATE_AUTO_RECHARGE_COOLDOWN_SECONDS = env.int("TOLLGATE_AUTO_RECHARGE_COOLDO
 # --- Ledger checks -------------------------------------------------------------------------------
 # check_ledger flags an open hold older than this (no task runs that long).
 TOLLGATE_HOLD_MAX_AGE_SECONDS = env.int("TOLLGATE_HOLD_MAX_AGE_SECONDS", default=6 * 3600)
-# Dotted path of ``f(task_ids: list[str]) -> set[str]``: which tasks have finished. The engine may
-# point this at its own task table; the default asks the usage ledger.
-TOLLGATE_FINISHED_TASKS_CHECK = env("TOLLGATE_FINISHED_TASKS_CHECK", default="apps.usage.selectors.finished_task_ids")
+# Dotted path of ``f(task_ids: list[str]) -> set[str]``: which tasks have finished (by default the
+# engine's task table; billing itself knows tasks only by id).
+TOLLGATE_FINISHED_TASKS_CHECK = env("TOLLGATE_FINISHED_TASKS_CHECK", default="apps.tasks.selectors.finished_task_ids")
