@@ -1,5 +1,8 @@
-"""Row locks of the billing area, one helper per model (Saleor). Every money operation locks
-the organization's Balance first, then (if needed) its Hold: one order everywhere, no deadlocks."""
+"""Row locks of the billing area, one helper per model (Saleor). One order everywhere, no
+deadlocks: a task's Hold first (if the operation has one), then the organization's Balance.
+The hot path (hold, capture within the hold, release) does not call these helpers: its
+compare-and-set UPDATE on the Hold and its conditional UPDATE on the Balance take the same
+row locks in the same order, the Balance one last (``ledger.entries_apply``)."""
 from __future__ import annotations
 
 from apps.billing.models import Balance, BillingProfile, Hold, StripeEvent

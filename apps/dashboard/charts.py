@@ -7,7 +7,7 @@ from datetime import date
 from apps.core.money import micros_to_display
 
 PALETTE = ["#3b5bdb", "#12b886", "#f59f00", "#e64980", "#7950f2", "#15aabf", "#fa5252", "#82c91e", "#868e96"]
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 220, 56, 24, 8
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 220, 72, 24, 8
 MAX_SERIES = 8  # beyond this, smaller series fold into "other" so colours stay readable
 
 
@@ -43,7 +43,7 @@ def stacked_by_day(*, days: list[date], amounts: dict[str, dict[date, int]]) -> 
     chart.legend = [(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(series)]
     totals = [sum(series[name].get(day, 0) for name in series) for day in days]
     chart.total_micros = sum(totals)
-    top = max(totals, default=0) or 1
+    top = _nice_ceiling(max(totals, default=0))
     plot_height = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT) / max(len(days), 1)
     bar_width = max(slot * 0.7, 1)
@@ -62,6 +62,17 @@ def stacked_by_day(*, days: list[date], amounts: dict[str, dict[date, int]]) -> 
     label_every = max(1, len(days) // 7)
     chart.x_labels = [(LEFT + i * slot + slot / 2, f"{day:%b %d}") for i, day in enumerate(days) if i % label_every == 0]
     return chart
+
+
+def _nice_ceiling(micros: int) -> int:
+    """The axis top: 1, 2 or 5 × 10^k micro-USD at or above the tallest bar, so the tick
+    labels stay short ($0.02, $0.01) instead of echoing an odd total."""
+    step = 1
+    while True:
+        for multiple in (1, 2, 5):
+            if step * multiple >= micros:
+                return step * multiple
+        step *= 10
 
 
 def _fold_small_series(amounts: dict[str, dict[date, int]]) -> dict[str, dict[date, int]]:

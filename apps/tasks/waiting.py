@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 
 from apps.core.redis import async_redis_client
 from apps.tasks.channels import completion_channel
@@ -16,8 +16,17 @@ from apps.tasks.models import FINISHED_STATUSES, Task
 RECHECK_SECONDS = 5.0
 
 
+def _load_sync(task_id: str) -> Task:
+    from apps.core.db import connection_release
+
+    try:
+        return Task.objects.select_related("organization").get(public_id=task_id)
+    finally:
+        connection_release()  # a waiter holds no pooled connection between checks
+
+
 async def _load(task_id: str) -> Task:
-    return await Task.objects.select_related("organization").aget(public_id=task_id)
+    return await sync_to_async(_load_sync)(task_id)
 
 
 async def task_wait(*, task_id: str, timeout_seconds: float) -> Task:

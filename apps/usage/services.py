@@ -20,10 +20,11 @@ ROLLUP_SUMS = ("input_tokens", "output_tokens", "characters", "images", "media_m
 
 def usage_record_create(*, task_id: str, organization: Organization, api_key: ApiKey | None, model_id: str,
                         price_version_id: int | None, quantities: dict, cost_micros: int, processing_ms: int,
-                        output_bytes: int, status: str) -> UsageRecord:
+                        output_bytes: int, status: str, defer_rollup: bool = False) -> UsageRecord:
     """One record per task: a replay returns the first record unchanged (unique task_id) and
     leaves the roll-up untouched. Call it in the same transaction as hold_capture, with the
-    capture's captured_micros."""
+    capture's captured_micros. ``defer_rollup``: the caller adds the roll-up later in the same
+    transaction with ``usage_rollup_add``."""
     columns = {name: int(quantities.get(name) or 0) for name in COLUMN_QUANTITIES}
     record = UsageRecord(
         task_id=task_id, organization=organization, api_key=api_key, model_id=model_id,
@@ -36,13 +37,26 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
         with transaction.atomic():
             record.save()
             # Inside the record's savepoint: a duplicate task_id rolls back before counting anything.
-            _rollup_add(record)
+            if not defer_rollup:
+                _rollup_add(record)
     except IntegrityError:
         existing = UsageRecord.objects.filter(task_id=task_id).first()
         if existing is None:
             raise
+        existing._rollup_pending = False
         return existing
+    record._rollup_pending = defer_rollup
     return record
+
+
+def usage_rollup_add(*, record: UsageRecord) -> None:
+    """The roll-up half of ``usage_record_create(defer_rollup=True)``, in the same transaction:
+    a no-op for a replayed record. The settle calls it just before the capture, so the roll-up
+    row (one per organization, day, model and key: every task of a busy key updates it) is
+    locked for as short a time as possible."""
+    if getattr(record, "_rollup_pending", False):
+        _rollup_add(record)
+        record._rollup_pending = False
 
 
 def seconds_to_microseconds(seconds) -> int:

@@ -147,7 +147,7 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # Django's own RedisCache is
 # --- Dramatiq --------------------------------------------------------------------------------
 # django-dramatiq's default middleware names a class Dramatiq 2.x removed: list it explicitly.
 DRAMATIQ_BROKER = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
+    "BROKER": "apps.core.dramatiq_broker.WakingRedisBroker",  # idle workers wake on enqueue
     "OPTIONS": {"url": REDIS_URL, "namespace": f"{CACHE_KEY_PREFIX}-dramatiq"},
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",

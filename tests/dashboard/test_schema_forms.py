@@ -61,8 +61,17 @@ def test_stacked_chart_stacks_per_day_and_folds_small_series():
     chart = stacked_by_day(days=days, amounts=amounts)
     assert len(chart.legend) == MAX_SERIES and chart.legend[-1][0] == "other"
     assert chart.total_micros == sum(1_000 * (i + 1) for i in range(MAX_SERIES + 2))
-    top = min(s.y for s in chart.segments)
-    assert round(top, 6) == 8  # the tallest bar reaches the top margin
+    # The axis tops out at a round amount at or above the tallest bar, so its labels stay short.
+    tallest = chart.total_micros
+    assert [label for _, label in chart.y_ticks] == ["$0.00", "$0.05", "$0.10"]
+    plot_height = 220 - 24 - 8
+    assert round(min(s.y for s in chart.segments), 6) == round(220 - 24 - plot_height * tallest / 100_000, 6)
+
+
+def test_chart_axis_top_is_a_round_amount():
+    from apps.dashboard.charts import _nice_ceiling
+
+    assert [_nice_ceiling(n) for n in (0, 1, 3, 7, 10_230, 50_000, 50_001)] == [1, 1, 5, 10, 20_000, 50_000, 100_000]
 
 
 def test_empty_chart():

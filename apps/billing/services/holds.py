@@ -2,20 +2,22 @@
 
 Entries: hold (amount 0, held +H); capture (amount −charged, held −H or −charged) and release
 (amount 0, held −rest). Each task's hold resolves once: the Hold row moves open → captured |
-released by compare-and-set, under the organization's balance lock."""
+released by compare-and-set on the Hold row (its row lock serializes the resolutions of one
+task); the Balance row, every task of the organization's hot spot, is locked by the last
+statement of each transaction only (``ledger.entries_apply``)."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import ApiKey, Organization
 from apps.billing.lock_objects import balance_lock, hold_lock
-from apps.billing.models import BillingProfile, EntryKind, Hold, HoldState
-from apps.billing.services.ledger import entry_append
+from apps.billing.models import Balance, BillingProfile, EntryKind, Hold, HoldState, LedgerEntry
+from apps.billing.services.ledger import entries_apply, entry_append
 from apps.core.errors import INSUFFICIENT_CREDITS, PERMISSION, ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -47,51 +49,97 @@ def _committed_micros(holds) -> int:
     return (totals["open"] or 0) + (totals["captured"] or 0)
 
 
-def _check_limits(*, organization: Organization, api_key: ApiKey | None, amount_micros: int) -> None:
+def _check_limits(*, organization: Organization, api_key: ApiKey | None, task_id: str, amount_micros: int,
+                  cap: int | None, budget: int | None) -> None:
     """Spend cap and monthly budget. Runs under the balance lock, which serializes every hold
-    of the organization, so these sums cannot change underneath."""
-    cap = api_key.spend_cap_micros if api_key is not None else None
-    if cap is not None and _committed_micros(Hold.objects.filter(api_key=api_key)) + amount_micros > cap:
+    of the organization, so these sums cannot change underneath (each statement sees every hold
+    committed by an earlier lock holder). The task's own hold, already inserted, is left out."""
+    if cap is not None and _committed_micros(Hold.objects.filter(api_key=api_key).exclude(task_id=task_id)) + amount_micros > cap:
         raise ApplicationError(SPEND_CAP_EXCEEDED, type=INSUFFICIENT_CREDITS, code="spend_cap_exceeded", status=402)
-    budget = BillingProfile.objects.filter(organization=organization).values_list("monthly_budget_micros", flat=True).first()
     if budget is not None:
         month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        spent = _committed_micros(Hold.objects.filter(organization=organization, created_at__gte=month_start))
+        spent = _committed_micros(Hold.objects.filter(organization=organization, created_at__gte=month_start)
+                                  .exclude(task_id=task_id))
         if spent + amount_micros > budget:
             raise ApplicationError(BUDGET_EXCEEDED, type=INSUFFICIENT_CREDITS, code="budget_exceeded", status=402)
 
 
-def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: str, amount_micros: int) -> Hold:
+def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: str, amount_micros: int,
+                savepoint: bool = True) -> Hold:
     """Reserves ``amount_micros`` for the task. Safe inside the engine's own atomic() (nested:
-    a refusal rolls back only this savepoint). Calling again for the same task returns its hold."""
+    a refusal rolls back only this savepoint). Calling again for the same task returns its hold.
+    ``savepoint=False`` is for a caller whose whole transaction fails with a refusal (the task
+    submit): one round trip less while the balance row is locked, and a refusal then rolls
+    back the caller's transaction.
+
+    The organization's balance row lock is taken by the last statement (the conditional UPDATE
+    in ``entries_apply``), after the hold and its entry are inserted: every hold of one
+    organization passes through that lock, so it is held only for the checks that need it and
+    the commit. The caller should make this its transaction's last write for the same reason."""
     if not isinstance(amount_micros, int) or isinstance(amount_micros, bool) or amount_micros < 0:
         raise ValueError("amount_micros must be a non-negative int")
-    with transaction.atomic():
-        balance = balance_lock(organization_id=organization.pk)
+    existing = Hold.objects.filter(task_id=task_id).first()
+    if existing is not None:
+        return existing
+    # Cheap early refusal; re-checked under the lock below (a freeze takes the same lock).
+    if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
+        raise _frozen()
+    budget = BillingProfile.objects.filter(organization=organization).values_list("monthly_budget_micros", flat=True).first()
+    cap = api_key.spend_cap_micros if api_key is not None else None
+    try:
+        with transaction.atomic(savepoint=savepoint):
+            hold = Hold.objects.create(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros)
+            entry = LedgerEntry(kind=EntryKind.HOLD, amount_micros=0, held_delta_micros=amount_micros,
+                                idempotency_key=f"task:{task_id}:hold", task_id=task_id, api_key=api_key)
+            # A negative balance (Stripe took money back) blocks every new task, even a free one.
+            if not entries_apply(organization_id=organization.pk, entries=[entry], require_available_micros=amount_micros):
+                if Balance.objects.filter(organization_id=organization.pk).exists():
+                    raise _insufficient()
+                Balance.objects.get_or_create(organization_id=organization.pk)  # first use: an empty balance
+                if not _hold_balance_update(organization_id=organization.pk, amount_micros=amount_micros):
+                    raise _insufficient()
+            # From here on the balance row is locked until commit: every other hold waits.
+            if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
+                raise _frozen()
+            if cap is not None or budget is not None:
+                _check_limits(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros,
+                              cap=cap, budget=budget)
+    except IntegrityError:  # the same task held concurrently: its hold (unique task_id) won
+        if not savepoint:
+            raise  # the caller's transaction is aborted: it decides
         existing = Hold.objects.filter(task_id=task_id).first()
-        if existing is not None:
-            return existing
-        # Re-read the frozen flag under the lock: a dispute freezes the organization in a
-        # transaction that also takes this lock.
-        if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
-            raise ApplicationError(ORGANIZATION_FROZEN, type=PERMISSION, code="organization_frozen", status=403)
-        # A negative balance (Stripe took money back) blocks every new task, even a free one.
-        if balance.balance_micros < 0 or balance.available_micros < amount_micros:
-            raise _insufficient()
-        _check_limits(organization=organization, api_key=api_key, amount_micros=amount_micros)
-        hold = Hold.objects.create(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros)
-        entry_append(
-            balance=balance, kind=EntryKind.HOLD, amount_micros=0, held_delta_micros=amount_micros,
-            idempotency_key=f"task:{task_id}:hold", task_id=task_id, api_key=api_key,
-        )
-    _after_hold(organization=organization, balance=balance)
+        if existing is None:
+            raise
+        return existing
+    _after_hold(organization=organization, amount_micros=amount_micros)
     return hold
 
 
-def _after_hold(*, organization: Organization, balance) -> None:
-    from apps.billing.services.auto_recharge import auto_recharge_schedule_if_low
+def _hold_balance_update(*, organization_id: int, amount_micros: int) -> bool:
+    """The balance half of ``entries_apply`` for a hold whose entry is already inserted."""
+    from django.db.models import Value
+    from django.db.models.functions import Greatest, Least
 
-    auto_recharge_schedule_if_low(organization=organization, available_micros=balance.available_micros)
+    return bool(Balance.objects.filter(organization_id=organization_id, balance_micros__gte=0)
+                .filter(balance_micros__gte=F("held_micros") + amount_micros)
+                .update(held_micros=F("held_micros") + amount_micros,
+                        floor_micros=Greatest(F("floor_micros"),
+                                              Least(Value(0), F("balance_micros") - F("held_micros") - amount_micros))))
+
+
+def _frozen() -> ApplicationError:
+    return ApplicationError(ORGANIZATION_FROZEN, type=PERMISSION, code="organization_frozen", status=403)
+
+
+def _after_hold(*, organization: Organization, amount_micros: int) -> None:
+    from apps.billing.services.auto_recharge import auto_recharge_schedule_if_low
+    from apps.billing.stripe_client import stripe_is_configured
+
+    if not stripe_is_configured():
+        return  # no auto-recharge without Stripe: skip the balance read
+    available = Balance.objects.filter(organization_id=organization.pk).values_list(
+        F("balance_micros") - F("held_micros"), flat=True).first() or 0
+    auto_recharge_schedule_if_low(organization=organization, available_micros=available)
 
 
 def _resolved_result(hold: Hold) -> CaptureResult:
@@ -115,17 +163,56 @@ def hold_capture(*, task_id: str, amount_micros: int) -> CaptureResult:
     """Charges the actual cost and releases the rest. A cost above the hold (the provider's usage
     proves more) is charged up to the available credit; what cannot be charged is the
     shortfall, flagged on the entry, and the balance never goes below zero for it.
-    Idempotent: a resolved hold returns how it was resolved."""
+    Idempotent: a resolved hold returns how it was resolved.
+
+    Locks: the task's Hold row first (the compare-and-set), then the organization's Balance row
+    (the last statement), in that order everywhere."""
     if not isinstance(amount_micros, int) or isinstance(amount_micros, bool) or amount_micros < 0:
         raise ValueError("amount_micros must be a non-negative int")
-    unlocked = Hold.objects.filter(task_id=task_id).only("organization_id").first()
-    if unlocked is None:
+    hold = Hold.objects.filter(task_id=task_id).first()
+    if hold is None:
         raise ApplicationError(f"No hold for task {task_id}.", code="hold_not_found", status=404)
+    if hold.state != HoldState.OPEN:
+        return _resolved_result(hold)
+    if amount_micros > hold.amount_micros:
+        return _capture_overrun(task_id=task_id, amount_micros=amount_micros)
+    # Within the hold: no need to read the balance, so no lock before the final UPDATE.
+    released = hold.amount_micros - amount_micros
+    # No savepoint inside the caller's transaction (the settle): its RELEASE would be one more
+    # round trip while the balance row is locked; any error here fails the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        if not _cas_resolve(hold, state=HoldState.CAPTURED, captured_micros=amount_micros, overrun_micros=0,
+                            shortfall_micros=0):
+            hold.refresh_from_db()
+            return _resolved_result(hold)
+        entries = [LedgerEntry(kind=EntryKind.CAPTURE, amount_micros=-amount_micros, held_delta_micros=-amount_micros,
+                               idempotency_key=f"task:{task_id}:capture", task_id=task_id, api_key_id=hold.api_key_id)]
+        if released:
+            entries.append(LedgerEntry(kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-released,
+                                       idempotency_key=f"task:{task_id}:release", task_id=task_id,
+                                       api_key_id=hold.api_key_id, reason="unused remainder"))
+        if not entries_apply(organization_id=hold.organization_id, entries=entries):
+            raise RuntimeError(f"no balance row for the hold of {task_id}")
+    return CaptureResult(amount_micros, released, 0, 0)
+
+
+def _cas_resolve(hold: Hold, **fields) -> bool:
+    """Compare-and-set open → captured|released; False when another transaction resolved it
+    first (this UPDATE waits for that one's commit, then finds the row no longer open)."""
+    updated = Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN).update(resolved_at=timezone.now(), **fields)
+    if updated:
+        for name, value in fields.items():
+            setattr(hold, name, value)
+    return bool(updated)
+
+
+def _capture_overrun(*, task_id: str, amount_micros: int) -> CaptureResult:
+    """A capture above the hold needs the available credit, read under the balance lock."""
     with transaction.atomic():
-        balance = balance_lock(organization_id=unlocked.organization_id)
         hold = hold_lock(task_id=task_id)
         if hold.state != HoldState.OPEN:
             return _resolved_result(hold)
+        balance = balance_lock(organization_id=hold.organization_id)
         overrun = max(0, amount_micros - hold.amount_micros)
         # Room for an overrun: the credit available beside this hold, never below zero.
         chargeable_overrun = min(overrun, max(0, balance.available_micros))
@@ -151,17 +238,16 @@ def hold_capture(*, task_id: str, amount_micros: int) -> CaptureResult:
 
 
 def hold_release(*, task_id: str, reason: str) -> None:
-    """Releases the whole hold (task failed or cancelled). A no-op on a resolved or unknown hold."""
-    unlocked = Hold.objects.filter(task_id=task_id).only("organization_id").first()
-    if unlocked is None:
+    """Releases the whole hold (task failed or cancelled). A no-op on a resolved or unknown hold.
+    Same lock order as the capture: the Hold (compare-and-set), then the Balance (last)."""
+    hold = Hold.objects.filter(task_id=task_id).first()
+    if hold is None or hold.state != HoldState.OPEN:
         return
-    with transaction.atomic():
-        balance = balance_lock(organization_id=unlocked.organization_id)
-        hold = hold_lock(task_id=task_id)
-        if hold.state != HoldState.OPEN:
+    with transaction.atomic(savepoint=False):  # see hold_capture
+        if not _cas_resolve(hold, state=HoldState.RELEASED, release_reason=reason[:200]):
             return
-        _resolve(hold, state=HoldState.RELEASED, release_reason=reason[:200])
-        entry_append(
-            balance=balance, kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-hold.amount_micros,
-            idempotency_key=f"task:{task_id}:release", task_id=task_id, api_key_id=hold.api_key_id, reason=reason[:500],
-        )
+        entry = LedgerEntry(kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-hold.amount_micros,
+                            idempotency_key=f"task:{task_id}:release", task_id=task_id, api_key_id=hold.api_key_id,
+                            reason=reason[:500])
+        if not entries_apply(organization_id=hold.organization_id, entries=[entry]):
+            raise RuntimeError(f"no balance row for the hold of {task_id}")

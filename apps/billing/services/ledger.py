@@ -51,3 +51,38 @@ def entry_append(*, balance: Balance, kind: str, amount_micros: int, held_delta_
     balance.held_micros += held_delta_micros
     balance.floor_micros = floor
     return entry, True
+
+
+def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_available_micros: int | None = None) -> bool:
+    """Inserts ``entries`` (one statement) and then moves the organization's balance by their sums
+    with one conditional UPDATE, in the caller's transaction.
+
+    The UPDATE is what takes the balance row lock, and it comes last: the lock is held for that
+    statement and the commit only, not for the inserts before it (the throughput of one
+    organization is bounded by how long each transaction holds this lock). Call it as the last
+    write of the transaction. With ``require_available_micros`` the UPDATE only matches when
+    balance ≥ 0 and available ≥ that amount *after the lock is taken* (PostgreSQL re-checks the
+    condition on the locked row), so two holds can never both pass on the same credit; it
+    returns False then, and the caller must roll back (raise). The floor follows the same rule
+    as ``entry_append`` (only Stripe refunds/disputes lower it; callers of this helper never
+    pass those kinds). The unique idempotency key still decides: a replayed entry raises
+    IntegrityError and the caller's transaction rolls back whole."""
+    from django.db.models import Value
+    from django.db.models.functions import Greatest, Least
+
+    if any(entry.kind in FLOOR_LOWERING_KINDS for entry in entries):
+        raise ValueError("entries_apply does not lower the floor: use entry_append under balance_lock")
+    amount = sum(entry.amount_micros for entry in entries)
+    held_delta = sum(entry.held_delta_micros for entry in entries)
+    for entry in entries:
+        entry.organization_id = organization_id
+    LedgerEntry.objects.bulk_create(entries)
+    rows = Balance.objects.filter(organization_id=organization_id)
+    if require_available_micros is not None:
+        rows = rows.filter(balance_micros__gte=0).filter(balance_micros__gte=F("held_micros") + require_available_micros)
+    new_available = F("balance_micros") + amount - F("held_micros") - held_delta
+    return bool(rows.update(
+        balance_micros=F("balance_micros") + amount,
+        held_micros=F("held_micros") + held_delta,
+        floor_micros=Greatest(F("floor_micros"), Least(Value(0), new_available)),
+    ))

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.db import connection_release
 from apps.core.errors import ApplicationError
 from apps.providers.base import ProviderError, ProviderRequest, ProviderResult, ResultState
 from apps.providers.registry import get_adapter
@@ -133,6 +134,7 @@ def _run_claimed(task: Task, *, poll: bool) -> str:
             timeout_seconds=settings.TOLLGATE_PROVIDER_TIMEOUT_SECONDS, options=dict(target.options),
         )
         started = time.monotonic()
+        connection_release()  # no transaction is open here: the provider call holds no pooled connection
         try:
             adapter = get_adapter(target.family)
             with _http_client() as http:

@@ -43,25 +43,49 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int
         cost = task.quote_micros
     now = timezone.now()
     processing_ms = int((now - (task.started_at or task.created_at)).total_seconds() * 1000)
+    finish_reason = next((o.meta.get("finish_reason") for o in result.outputs if o.meta.get("finish_reason")), None)
+    done = {"usage": result.usage, "finish_reason": finish_reason or "stop"}
+    usage = {"task_id": task.public_id, "organization": task.organization, "api_key": task.api_key,
+             "model_id": task.model_id, "price_version_id": task.price_version_id,
+             "quantities": charge.quantities or result.usage, "processing_ms": processing_ms,
+             "output_bytes": output_bytes, "status": TaskStatus.SUCCEEDED}
+    try:
+        with transaction.atomic():
+            if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
+                                   message="succeeded", progress=100, usage=result.usage, cost_micros=cost,
+                                   provider_job=task.provider_job, finished_at=now):
+                return False
+            record = usage_services.usage_record_create(cost_micros=cost, defer_rollup=True, **usage)
+            webhook_schedule(task=task)
+            # Last, the two rows every task of the organization updates: the usage roll-up, then
+            # the capture, which ends with the balance row lock; both are held until commit.
+            usage_services.usage_rollup_add(record=record)
+            capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost)
+            if capture.captured_micros != cost:
+                raise _ChargedOtherwise()
+            transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done))
+        return True
+    except _ChargedOtherwise:
+        pass
+    # The hold was resolved otherwise (billing is the source of truth for what was charged):
+    # settle again with the capture first and record what it says.
     with transaction.atomic():
         if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
                                message="succeeded", progress=100, usage=result.usage, cost_micros=cost,
                                provider_job=task.provider_job, finished_at=now):
             return False
         capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost)
-        if capture.captured_micros != cost:  # billing is the source of truth for what was charged
+        if capture.captured_micros != cost:
             cost = capture.captured_micros
             Task.objects.filter(pk=task.pk).update(cost_micros=cost)
-        usage_services.usage_record_create(
-            task_id=task.public_id, organization=task.organization, api_key=task.api_key, model_id=task.model_id,
-            price_version_id=task.price_version_id, quantities=charge.quantities or result.usage, cost_micros=cost,
-            processing_ms=processing_ms, output_bytes=output_bytes, status=TaskStatus.SUCCEEDED,
-        )
+        usage_services.usage_record_create(cost_micros=cost, **usage)
         webhook_schedule(task=task)
-        finish_reason = next((o.meta.get("finish_reason") for o in result.outputs if o.meta.get("finish_reason")), None)
-        done = {"usage": result.usage, "finish_reason": finish_reason or "stop"}
         transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done))
     return True
+
+
+class _ChargedOtherwise(Exception):
+    """Rolls back a settle whose capture did not charge the computed cost."""
 
 
 def task_settle_failure(*, task: Task, code: str, message: str, status: str = TaskStatus.FAILED) -> bool:
@@ -72,8 +96,8 @@ def task_settle_failure(*, task: Task, code: str, message: str, status: str = Ta
         if not task_transition(task_pk=task.pk, from_statuses=ACTIVE_STATUSES, to_status=status, message=message,
                                error_code=code, error_message=message[:2000]):
             return False
-        billing_services.hold_release(task_id=task.public_id, reason=code)
         webhook_schedule(task=task)
+        billing_services.hold_release(task_id=task.public_id, reason=code)  # last: the balance row lock
         data = {"code": code, "message": message, "status": status}
         transaction.on_commit(lambda: _announce(task, status=status, event="error", data=data))
     return True

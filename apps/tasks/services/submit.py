@@ -135,10 +135,11 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
     try:
         with transaction.atomic():
             task.save()
-            billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
-                                         amount_micros=quote.amount_micros)
             task_event_add(task_pk=task.pk, status=task.status, message="created",
                            data={"quote_micros": quote.amount_micros, "surface": surface})
+            # Last: the hold ends with the organization's balance row lock, held until commit.
+            billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
+                                         amount_micros=quote.amount_micros, savepoint=False)
             transaction.on_commit(lambda: task_run.send(task.public_id))
     except Exception:
         inputs_delete(stored=task.input_files)  # no task, no orphaned uploads

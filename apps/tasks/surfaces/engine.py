@@ -2,6 +2,8 @@
 Everything here is translation; validation, pricing, holds and runs are the engine's."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
@@ -30,9 +32,13 @@ def sync_wait_seconds() -> float:
 
 
 def _task_submit(**kwargs: Any) -> Any:
+    from apps.core.db import connection_release
     from apps.tasks.services import task_submit
 
-    return task_submit(**kwargs)
+    try:
+        return task_submit(**kwargs)
+    finally:
+        connection_release()  # the request now waits or streams: not on a pooled connection
 
 
 async def submit(request: HttpRequest, *, api_key: ApiKey, model: str, params: dict[str, Any],
@@ -44,12 +50,32 @@ async def submit(request: HttpRequest, *, api_key: ApiKey, model: str, params: d
     from apps.catalog.services.params import UPLOAD_PLACEHOLDER
 
     uploads = {name: UPLOAD_PLACEHOLDER for name in files or {}}
-    result = await sync_to_async(_task_submit)(
-        api_key=api_key, model=model, params={**params, **uploads}, files=files or None,
-        idempotency_key=idempotency_key, request_body_hash=digest,
-        stream=stream, surface=surface, request_id=getattr(request, "request_id", None),
-    )
+    async with _submit_slot():
+        result = await sync_to_async(_task_submit)(
+            api_key=api_key, model=model, params={**params, **uploads}, files=files or None,
+            idempotency_key=idempotency_key, request_body_hash=digest,
+            stream=stream, surface=surface, request_id=getattr(request, "request_id", None),
+        )
     return Submitted(task=result.task, replayed=bool(result.replayed))
+
+
+_submit_slots: dict[int, asyncio.Semaphore] = {}
+
+
+def _submit_slot() -> "asyncio.Semaphore | contextlib.nullcontext":
+    """At most ~3/4 of the process's database pool runs submits at once; the rest of the
+    burst queues here, in the event loop, holding neither a thread nor a connection. Without
+    it a burst (hundreds of clients, every submit of an organization queueing on its balance
+    row) checks out the whole pool and the other requests fail after the pool timeout."""
+    pool = (settings.DATABASES["default"].get("OPTIONS") or {}).get("pool")
+    size = pool.get("max_size") if isinstance(pool, dict) else None
+    if not size:
+        return contextlib.nullcontext()
+    loop = asyncio.get_running_loop()
+    slot = _submit_slots.get(id(loop))
+    if slot is None:
+        slot = _submit_slots[id(loop)] = asyncio.Semaphore(max(1, size * 3 // 4))
+    return slot
 
 
 async def wait(task: Any, timeout_seconds: float | None = None) -> Any:

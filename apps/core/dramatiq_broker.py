@@ -1,0 +1,73 @@
+"""Dramatiq's Redis broker, with idle consumers woken by the enqueue instead of sleeping.
+
+Dramatiq 2.2's Redis consumer polls an empty queue with an exponential backoff that grows to the
+worker timeout (1 s, jittered to 0.5–1 s): a message sent to an idle worker waits on average
+hundreds of milliseconds before it is even fetched. Here, an idle consumer of a ready queue
+blocks in ``BLPOP`` on a per-queue wake-up list for the same timeout, and every immediate
+enqueue pushes one token onto that list (bounded), so the consumer fetches within a round
+trip. Delay queues keep Dramatiq's own polling (their messages wait for an ETA anyway). A lost
+or extra token only costs one empty fetch or one timeout, never a message: the queue itself is
+unchanged, this is only the doorbell."""
+from __future__ import annotations
+
+import time
+
+import redis
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.errors import ConnectionClosed
+from dramatiq.message import Message
+
+# Tokens beyond this many are dropped: a burst needs only enough to wake every consumer.
+MAX_WAKE_TOKENS = 64
+
+
+class WakingRedisBroker(RedisBroker):
+    def wake_key(self, queue_name: str) -> str:
+        return f"{self.namespace}:{queue_name}.wake"
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000):
+        if queue_name.endswith((".DQ", ".XQ")):
+            return super().consume(queue_name, prefetch, timeout)
+        return _WakingConsumer(self, queue_name, prefetch, timeout)
+
+    def enqueue(self, message: Message, *, delay: int | None = None) -> Message:
+        message = super().enqueue(message, delay=delay)
+        if delay is None:
+            try:
+                pipe = self.client.pipeline(transaction=False)
+                pipe.lpush(self.wake_key(message.queue_name), 1)
+                pipe.ltrim(self.wake_key(message.queue_name), 0, MAX_WAKE_TOKENS - 1)
+                pipe.execute()
+            except redis.RedisError:
+                pass  # the message is enqueued; an idle consumer finds it on its next timeout
+        return message
+
+
+class _WakingConsumer(_RedisConsumer):
+    def __next__(self):
+        try:
+            while True:
+                if self.message_cache:
+                    data = self.message_cache.pop(0)
+                    if data is None:
+                        continue
+                    self.misses = 0
+                    message = Message.decode(data)
+                    self.queued_message_ids.add(message.message_id)
+                    return MessageProxy(message)
+                messages = []
+                if self.outstanding_message_count < self.prefetch:
+                    self.message_cache = messages = self.broker.do_fetch(
+                        self.queue_name, self.prefetch - self.outstanding_message_count)
+                if messages:
+                    continue
+                if self.outstanding_message_count >= self.prefetch:
+                    time.sleep(0.01)  # busy, not idle: leave the doorbell to the other consumers
+                    return None
+                # Nothing to fetch (or prefetch full): wait for a doorbell, at most the timeout,
+                # then hand control back to the consumer thread (acks, shutdown checks).
+                self.broker.client.blpop([self.broker.wake_key(self.queue_name)], timeout=max(self.timeout / 1000, 0.01))
+                return None
+        except redis.ConnectionError as e:
+            raise ConnectionClosed(e) from None
