@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from apps.dashboard.views import auth, billing, catalog, home, invitations, keys, members, organizations, playground, tasks, usage
+from apps.dashboard.views import auth, billing, catalog, home, invitations, keys, members, organizations, playground, tasks, usage, webhooks
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("organizations/switch/", organizations.organization_switch, name="organization_switch"),
     path("keys/", keys.keys, name="keys"),
     path("keys/<int:pk>/revoke/", keys.key_revoke, name="key_revoke"),
+    path("settings/webhooks/", webhooks.webhooks, name="webhooks"),
     path("tasks/", tasks.task_list_view, name="tasks"),
     path("tasks/<str:task_id>/", tasks.task_detail, name="task_detail"),
     path("tasks/<str:task_id>/status.json", tasks.task_status_json, name="task_status"),

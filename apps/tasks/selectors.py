@@ -99,3 +99,11 @@ def finished_task_ids(task_ids: list[str]) -> set[str]:
     from apps.tasks.models import FINISHED_STATUSES, Task
 
     return set(Task.objects.filter(public_id__in=task_ids, status__in=FINISHED_STATUSES).values_list("public_id", flat=True))
+
+
+def webhook_delivery_list(*, organization, limit: int = 20):
+    """The organization's latest webhook delivery attempts, newest first."""
+    from apps.tasks.models import WebhookDelivery
+
+    return (WebhookDelivery.objects.filter(task__organization=organization)
+            .select_related("task").order_by("-created_at", "-pk")[:limit])
