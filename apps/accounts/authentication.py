@@ -46,11 +46,22 @@ def presented_key(request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def authenticate_secret(secret: str) -> ApiKey:
+def api_key_for_request(request, secret: str) -> ApiKey | None:
+    """The key row behind ``secret``, looked up once per request: the rate-limit middleware and
+    the authentication of the view both need it."""
+    request = getattr(request, "_request", request)  # DRF's Request wraps the HttpRequest
+    memo = getattr(request, "_tollgate_api_key", None)
+    if memo is None or memo[0] != secret:
+        memo = (secret, api_key_from_secret(secret=secret) if secret.startswith(settings.API_KEY_PREFIX) else None)
+        request._tollgate_api_key = memo
+    return memo[1]
+
+
+def authenticate_secret(secret: str, request=None) -> ApiKey:
     """Validates a raw key (from a header or seed 004's ``?key=``) and records its use."""
     if not secret.startswith(settings.API_KEY_PREFIX):
         raise exceptions.AuthenticationFailed(INVALID_KEY)
-    api_key = api_key_from_secret(secret=secret)
+    api_key = api_key_for_request(request, secret) if request is not None else api_key_from_secret(secret=secret)
     if api_key is None:
         raise exceptions.AuthenticationFailed(INVALID_KEY)
     if api_key.revoked_at is not None:
@@ -66,7 +77,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         secret = presented_key(request)
         if secret is None:
             return None  # → NotAuthenticated (401, missing_api_key) from the permission check
-        api_key = authenticate_secret(secret)
+        api_key = authenticate_secret(secret, request)
         return ApiKeyPrincipal(api_key=api_key), api_key
 
     def authenticate_header(self, request) -> str:

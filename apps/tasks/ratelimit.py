@@ -16,8 +16,7 @@ from django.core.cache import cache
 from django_ratelimit.core import get_usage
 from rest_framework import exceptions
 
-from apps.accounts.authentication import presented_key
-from apps.accounts.selectors import api_key_from_secret
+from apps.accounts.authentication import api_key_for_request, presented_key
 from apps.core.errors import RATE_LIMIT, ApplicationError, error_response, is_api_path
 from apps.core.middleware import HybridMiddleware
 from apps.tasks.selectors import rate_limit_plan_for
@@ -43,9 +42,9 @@ def _identity(request):
         secret = presented_key(request)
     except exceptions.AuthenticationFailed:
         return None
-    if not secret or not secret.startswith(settings.API_KEY_PREFIX):
+    if not secret:
         return None
-    return api_key_from_secret(secret=secret)
+    return api_key_for_request(request, secret)
 
 
 def _ban_key(organization_id: int, group: str) -> str:

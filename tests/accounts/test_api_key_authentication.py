@@ -83,3 +83,27 @@ def test_unknown_api_path_answers_json_not_html(db):
     response = APIClient().get("/v1/definitely-not-here")
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found_error"
+
+
+def test_the_key_is_looked_up_once_per_request(api_client, api_key, monkeypatch):
+    """The rate-limit middleware and the view's authentication share one lookup."""
+    from apps.accounts import selectors
+
+    lookups = []
+    real_cache = selectors.cache
+
+    class CountingCache:
+        def __getattr__(self, name):
+            return getattr(real_cache, name)
+
+        def get(self, key, *args, **kwargs):
+            if key.startswith("apikey:"):
+                lookups.append(key)
+            return real_cache.get(key, *args, **kwargs)
+
+    monkeypatch.setattr(selectors, "cache", CountingCache())
+
+    response = api_client.get("/v1/me")
+
+    assert response.status_code == 200 and response["X-RateLimit-Limit"]
+    assert len(lookups) == 1

@@ -16,11 +16,11 @@ async def key_authenticate(request: HttpRequest) -> ApiKey:
     secret = presented_key(request)
     if secret is None:
         raise drf_exceptions.NotAuthenticated(MISSING_API_KEY)
-    return await secret_authenticate(secret)
+    return await secret_authenticate(secret, request)
 
 
-async def secret_authenticate(secret: str) -> ApiKey:
-    api_key = await sync_to_async(authenticate_secret)(secret)
+async def secret_authenticate(secret: str, request: HttpRequest | None = None) -> ApiKey:
+    api_key = await sync_to_async(authenticate_secret)(secret, request)
     # Callers read the organization off the key; load it here, not lazily in async code.
     await sync_to_async(lambda: api_key.organization)()
     return api_key
