@@ -40,10 +40,17 @@ def _ledger_stays_consistent(request):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    """Each test starts with an empty cache namespace (rate limits, key lookups)."""
+    """Each test starts with an empty cache namespace (rate limits, key lookups), an empty catalog
+    cache and no pending provider-health counts."""
     from django.core.cache import cache
 
+    from apps.catalog.cache import catalog_cache_clear
+    from apps.catalog.services.health import route_health_discard
+
     cache.clear()
+    # Per-process caches outlive a test's rolled-back transaction, which sends no signal.
+    catalog_cache_clear()
+    route_health_discard()
     yield
 
 

@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from apps.core.middleware import HybridMiddleware
 from apps.accounts.selectors import membership_get, organization_list_for_user
 
 SESSION_KEY = "current_organization_id"
@@ -20,14 +21,19 @@ def _current_membership(request):
     return membership
 
 
-class CurrentOrganizationMiddleware:
+class CurrentOrganizationMiddleware(HybridMiddleware):
     """Dashboard requests carry ``request.membership`` (and ``request.organization``): the
-    organization the signed-in user picked, verified against their memberships every time."""
+    organization the signed-in user picked, verified against their memberships every time.
+    Lazy, so an API request never pays for it (and async views get no thread for it)."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def _attach(self, request) -> None:
         request.membership = SimpleLazyObject(lambda: _current_membership(request))
         request.organization = SimpleLazyObject(lambda: request.membership.organization if request.membership else None)
+
+    def call(self, request):
+        self._attach(request)
         return self.get_response(request)
+
+    async def acall(self, request):
+        self._attach(request)
+        return await self.get_response(request)

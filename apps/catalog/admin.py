@@ -12,6 +12,7 @@ from django.urls import path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from apps.catalog.cache import catalog_changed
 from apps.catalog.crypto import decrypt_fields, mask
 from apps.catalog.models import AiModel, ModelAlias, PriceVersion, ProviderCredential, ProviderHealth, Route
 from apps.catalog.selectors import model_resolve_any, price_version_current
@@ -89,12 +90,16 @@ class AiModelForm(forms.ModelForm):
 
 @admin.action(description="Enable selected models")
 def enable_models(modeladmin, request, queryset):
-    modeladmin.message_user(request, f"{queryset.update(is_enabled=True)} models enabled.")
+    changed = queryset.update(is_enabled=True)
+    catalog_changed()  # a queryset update sends no signal
+    modeladmin.message_user(request, f"{changed} models enabled.")
 
 
 @admin.action(description="Disable selected models")
 def disable_models(modeladmin, request, queryset):
-    modeladmin.message_user(request, f"{queryset.update(is_enabled=False)} models disabled.")
+    changed = queryset.update(is_enabled=False)
+    catalog_changed()  # a queryset update sends no signal
+    modeladmin.message_user(request, f"{changed} models disabled.")
 
 
 @admin.register(AiModel)

@@ -7,3 +7,6 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.catalog import checks  # noqa: F401  (registers the system check)
+        from apps.catalog.cache import connect_signals
+
+        connect_signals()

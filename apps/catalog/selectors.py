@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.catalog import errors
+from apps.catalog.cache import catalog_cached
 from apps.catalog.crypto import decrypt_fields
 from apps.catalog.models import AiModel, ModelAlias, PriceVersion, ProviderCredential, ProviderHealth, Route
 from apps.catalog.types import ResolvedModel, RouteTarget
@@ -42,21 +43,31 @@ def model_find(*, name: str) -> AiModel | None:
     return row
 
 
+def _model_found(name: str) -> tuple[ResolvedModel, bool] | None:
+    """(model, enabled) for a name, through the catalog cache (unknown names are not cached)."""
+    def load() -> tuple[ResolvedModel, bool] | None:
+        row = model_find(name=name)
+        return None if row is None else (_resolved(row), row.is_enabled)
+
+    return catalog_cached(("resolve", name), load)
+
+
 def model_resolve(*, name: str) -> ResolvedModel:
-    row = model_find(name=name)
-    if row is None:
+    found = _model_found(name)
+    if found is None:
         raise errors.unsupported_model(name)
-    if not row.is_enabled:
-        raise errors.model_disabled(row.model_id)
-    return _resolved(row)
+    model, enabled = found
+    if not enabled:
+        raise errors.model_disabled(model.id)
+    return model
 
 
 def model_resolve_any(*, name: str) -> ResolvedModel:
     """As model_resolve, but disabled models resolve too (staff tools)."""
-    row = model_find(name=name)
-    if row is None:
+    found = _model_found(name)
+    if found is None:
         raise errors.unsupported_model(name)
-    return _resolved(row)
+    return found[0]
 
 
 def model_list(*, modality: str | None = None, enabled_only: bool = True) -> QuerySet[AiModel]:
@@ -72,9 +83,26 @@ def model_row(*, model: ResolvedModel) -> AiModel:
     return AiModel.objects.get(pk=model.pk)
 
 
+def model_row_cached(*, model_pk: int) -> AiModel:
+    """The model row from the catalog cache (read-only: it is shared between threads)."""
+    return catalog_cached(("row", model_pk), lambda: AiModel.objects.get(pk=model_pk))
+
+
 def price_version_current(*, model_pk: int, at: datetime | None = None) -> PriceVersion | None:
-    return (PriceVersion.objects.filter(model_id=model_pk, effective_from__lte=at or timezone.now())
-            .order_by("-effective_from", "-pk").first())
+    if at is not None:
+        return (PriceVersion.objects.filter(model_id=model_pk, effective_from__lte=at)
+                .order_by("-effective_from", "-pk").first())
+    # Versions are immutable rows; the newest already in effect wins (a future one waits its turn).
+    versions = catalog_cached(("prices", model_pk), lambda: list(
+        PriceVersion.objects.filter(model_id=model_pk).order_by("-effective_from", "-pk")))
+    now = timezone.now()
+    return next((version for version in versions if version.effective_from <= now), None)
+
+
+def price_version_get(*, pk: int) -> PriceVersion | None:
+    """A price version with its model (immutable, so cached)."""
+    return catalog_cached(("price_version", pk),
+                          lambda: PriceVersion.objects.select_related("model").filter(pk=pk).first())
 
 
 def unpriced_model_list() -> list[AiModel]:
@@ -84,8 +112,8 @@ def unpriced_model_list() -> list[AiModel]:
 
 def file_params(*, model: ResolvedModel) -> dict[str, str]:
     """Parameter name -> "single" | "list" for parameters whose values are files or URLs to fetch."""
-    schema = AiModel.objects.values_list("parameter_schema", flat=True).get(pk=model.pk)
-    return schema_file_params(schema)
+    return catalog_cached(("file_params", model.pk),
+                          lambda: schema_file_params(model_row_cached(model_pk=model.pk).parameter_schema))
 
 
 def schema_file_params(schema: dict) -> dict[str, str]:
@@ -128,6 +156,10 @@ def credentials_for_family(*, family: str) -> dict[str, str]:
     from_env = {key[len(prefix):].lower(): value for key, value in os.environ.items() if key.startswith(prefix) and value}
     if from_env:
         return from_env
+    return dict(catalog_cached(("credentials", family), lambda: _stored_credentials(family)))
+
+
+def _stored_credentials(family: str) -> dict[str, str]:
     stored = ProviderCredential.objects.filter(family=family, is_enabled=True).first()
     return decrypt_fields(stored.encrypted_fields) if stored else {}
 
@@ -136,7 +168,9 @@ def route_targets(*, model: ResolvedModel) -> list[RouteTarget]:
     """Enabled routes by priority whose family is configured; else the simulated fallback or 503."""
     targets: list[RouteTarget] = []
     cache: dict[str, dict[str, str]] = {}
-    for route in Route.objects.filter(model_id=model.pk, is_enabled=True).order_by("priority", "pk"):
+    routes = catalog_cached(("routes", model.pk), lambda: list(
+        Route.objects.filter(model_id=model.pk, is_enabled=True).order_by("priority", "pk")))
+    for route in routes:
         family = route.options.get("credentials_family") or route.family
         if family not in cache:
             cache[family] = credentials_for_family(family=family)

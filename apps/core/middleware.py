@@ -1,6 +1,6 @@
 import re
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 
 from apps.core.request_context import new_request_id, request_id_var
 
@@ -51,3 +51,34 @@ class RequestIdMiddleware(HybridMiddleware):
             request_id_var.reset(token)
         response["X-Request-Id"] = request.request_id
         return response
+
+
+class StaticFilesMiddleware(HybridMiddleware):
+    """WhiteNoise's static files, without making every request sync: WhiteNoiseMiddleware is
+    sync-only, and one sync middleware puts each async API request (a wait, a stream) through
+    a thread and back. A path that is not a static file passes straight on."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        from whitenoise.middleware import WhiteNoiseMiddleware
+
+        self._whitenoise = WhiteNoiseMiddleware(lambda request: None)
+
+    def _serve(self, request):
+        whitenoise = self._whitenoise
+        found = (whitenoise.find_file(request.path_info) if whitenoise.autorefresh
+                 else whitenoise.files.get(request.path_info))
+        return None if found is None else whitenoise.serve(found, request)
+
+    def _maybe_static(self, request) -> bool:
+        return self._whitenoise.autorefresh or request.path_info in self._whitenoise.files
+
+    def call(self, request):
+        return self._serve(request) or self.get_response(request)
+
+    async def acall(self, request):
+        if self._maybe_static(request):
+            response = await sync_to_async(self._serve)(request)
+            if response is not None:
+                return response
+        return await self.get_response(request)

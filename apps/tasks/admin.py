@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.core.cache import cache
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.core.errors import ApplicationError
 from apps.tasks.models import (
@@ -11,7 +13,7 @@ from apps.tasks.models import (
     TaskOutput,
     WebhookDelivery,
 )
-from apps.tasks.selectors import plan_cache_key
+from apps.tasks.selectors import plan_cache_key, task_timeline
 from apps.tasks.services import task_refund, task_retry
 
 
@@ -46,10 +48,19 @@ class TaskAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [TaskEventInline, TaskOutputInline, WebhookDeliveryInline]
     actions = ["retry", "refund"]
-    readonly_fields = [f.name for f in Task._meta.fields]
+    readonly_fields = ["timeline"] + [f.name for f in Task._meta.fields]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Timeline")
+    def timeline(self, task):
+        """Routine steps from the task's timestamps plus its stored events (the inline below)."""
+        if task.pk is None:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{} {} {}", (
+            (entry.created_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], entry.status or "·", entry.message)
+            for entry in task_timeline(task=task)))
 
     @admin.action(description="Retry (a new task with a new hold)")
     def retry(self, request, queryset):

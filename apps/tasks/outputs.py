@@ -35,6 +35,7 @@ def outputs_store(*, task: Task, outputs: list[Output]) -> list[TaskOutput]:
     """Saves the provider's outputs (before the task may be marked succeeded). Idempotent per
     (task, index): a redelivered message overwrites the same paths and rows."""
     rows = []
+    fields_written = ["kind", "mime_type", "meta", "text", "size_bytes", "file", "updated_at"]
     for index, output in enumerate(outputs):
         fields = {"kind": output.kind, "mime_type": output.mime_type, "meta": output.meta or {}, "text": output.text,
                   "size_bytes": len(output.text.encode()) if output.text is not None else 0}
@@ -44,8 +45,11 @@ def outputs_store(*, task: Task, outputs: list[Output]) -> list[TaskOutput]:
                 default_storage.delete(path)
             fields["file"] = default_storage.save(path, ContentFile(output.data))
             fields["size_bytes"] = len(output.data)
-        row, _ = TaskOutput.objects.update_or_create(task=task, index=index, defaults=fields)
-        rows.append(row)
+        rows.append(TaskOutput(task=task, index=index, file=fields.pop("file", ""), **fields))
+    # One upsert statement for all outputs (a re-run overwrites the same (task, index) rows).
+    if rows:
+        TaskOutput.objects.bulk_create(rows, update_conflicts=True, unique_fields=["task", "index"],
+                                       update_fields=fields_written)
     return rows
 
 

@@ -107,3 +107,27 @@ def webhook_delivery_list(*, organization, limit: int = 20):
 
     return (WebhookDelivery.objects.filter(task__organization=organization)
             .select_related("task").order_by("-created_at", "-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    created_at: datetime
+    status: str
+    message: str
+    data: dict
+
+
+def task_timeline(*, task) -> list[TimelineEntry]:
+    """The task's timeline: the routine steps come from its own timestamps (created, running,
+    succeeded: writing a row for each cost three database round trips per task), the rest from
+    its stored events (failover, retries, provider jobs, failures, staff actions)."""
+    from apps.tasks.models import TaskStatus
+
+    stored = [TimelineEntry(e.created_at, e.status, e.message, e.data) for e in task.events.all()]
+    entries = [TimelineEntry(task.created_at, TaskStatus.QUEUED, "created",
+                             {"quote_micros": task.quote_micros, "surface": task.surface})]
+    if task.started_at:
+        entries.append(TimelineEntry(task.started_at, TaskStatus.RUNNING, "running", {}))
+    if task.status == TaskStatus.SUCCEEDED and task.finished_at and not any(e.status == task.status for e in stored):
+        entries.append(TimelineEntry(task.finished_at, TaskStatus.SUCCEEDED, "succeeded", {}))
+    return sorted(entries + stored, key=lambda e: e.created_at)

@@ -1,19 +1,96 @@
-"""Waiting for a task without a thread per waiter: a Redis pub/sub subscription per task
-(the actor publishes on completion), checked against the database after subscribing so a
-completion between "check" and "subscribe" is never missed."""
+"""Waiting for a task without a thread per waiter.
+
+One subscriber per process (``CompletionHub``: a thread with one Redis connection, pattern-
+subscribed to every task's completion channel) wakes the waiting coroutines of the tasks it
+hears about. A waiter registers first and reads the database second, so a completion between
+the two is never missed; it re-reads the database every ``RECHECK_SECONDS`` anyway (Redis
+restarted, a message lost). Before, each waiter opened its own Redis connection and
+subscription: measured, that was a large part of a waiting request's cost."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import logging
+import threading
 import time
 
+import redis
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 
-from apps.core.redis import async_redis_client
 from apps.tasks.channels import completion_channel
 from apps.tasks.models import FINISHED_STATUSES, Task
 
+logger = logging.getLogger(__name__)
 # A safety net: re-read the database this often even without a message (Redis restarted...).
 RECHECK_SECONDS = 5.0
+# Until the hub's subscription is up (the first request of a process), poll this often.
+STARTING_RECHECK_SECONDS = 0.05
+
+
+class CompletionHub:
+    def __init__(self) -> None:
+        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Future]]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.ready = threading.Event()
+
+    def register(self, task_id: str) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._lock:
+            self._waiters.setdefault(completion_channel(task_id), set()).add((loop, future))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="task-completion-hub", daemon=True)
+                self._thread.start()
+        return future
+
+    def unregister(self, task_id: str, future: asyncio.Future) -> None:
+        channel = completion_channel(task_id)
+        with self._lock:
+            waiters = self._waiters.get(channel)
+            if waiters is not None:
+                waiters.discard((future.get_loop(), future))
+                if not waiters:
+                    del self._waiters[channel]
+
+    def _wake(self, channel: str) -> None:
+        with self._lock:
+            waiters = list(self._waiters.get(channel, ()))
+        for loop, future in waiters:
+            try:
+                loop.call_soon_threadsafe(_resolve, future)
+            except RuntimeError:  # that loop is closed: its waiter is gone
+                pass
+
+    def _run(self) -> None:
+        pattern = completion_channel("*")
+        while True:
+            try:
+                client = redis.Redis.from_url(settings.REDIS_URL, health_check_interval=30)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.psubscribe(pattern)
+                self.ready.set()
+                for message in pubsub.listen():
+                    if message and message.get("type") == "pmessage":
+                        channel = message["channel"]
+                        self._wake(channel.decode() if isinstance(channel, bytes) else channel)
+            except Exception:  # noqa: BLE001 - waiters fall back to re-reading the database
+                self.ready.clear()
+                if _stopping.is_set():
+                    return  # the process is exiting (its Redis may already be gone)
+                logger.warning("task completion hub: Redis subscription lost; reconnecting", exc_info=True)
+                time.sleep(1.0)
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(True)
+
+
+_hub = CompletionHub()
+_stopping = threading.Event()
+atexit.register(_stopping.set)
 
 
 def _load_sync(task_id: str) -> Task:
@@ -32,26 +109,25 @@ async def _load(task_id: str) -> Task:
 async def task_wait(*, task_id: str, timeout_seconds: float) -> Task:
     """The task, once finished or when ``timeout_seconds`` have passed (then still active)."""
     deadline = time.monotonic() + max(timeout_seconds, 0.0)
-    client = async_redis_client()
-    pubsub = client.pubsub()
+    future = _hub.register(task_id)
     try:
-        await pubsub.subscribe(completion_channel(task_id))
         task = await _load(task_id)
         while task.status not in FINISHED_STATUSES:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            recheck = RECHECK_SECONDS if _hub.ready.is_set() else STARTING_RECHECK_SECONDS
             try:
-                await pubsub.get_message(ignore_subscribe_messages=True, timeout=min(remaining, RECHECK_SECONDS))
-            except asyncio.CancelledError:
-                raise
+                await asyncio.wait_for(asyncio.shield(future), timeout=min(remaining, recheck))
+            except asyncio.TimeoutError:
+                pass
+            if future.done():  # woken: wait for the next message only if the task is still active
+                _hub.unregister(task_id, future)
+                future = _hub.register(task_id)
             task = await _load(task_id)
         return task
     finally:
-        try:
-            await pubsub.aclose()
-        finally:
-            await client.aclose()
+        _hub.unregister(task_id, future)
 
 
 def task_wait_sync(*, task_id: str, timeout_seconds: float) -> Task:

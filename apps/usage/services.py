@@ -20,11 +20,14 @@ ROLLUP_SUMS = ("input_tokens", "output_tokens", "characters", "images", "media_m
 
 def usage_record_create(*, task_id: str, organization: Organization, api_key: ApiKey | None, model_id: str,
                         price_version_id: int | None, quantities: dict, cost_micros: int, processing_ms: int,
-                        output_bytes: int, status: str, defer_rollup: bool = False) -> UsageRecord:
+                        output_bytes: int, status: str, defer_rollup: bool = False,
+                        savepoint: bool = True) -> UsageRecord:
     """One record per task: a replay returns the first record unchanged (unique task_id) and
     leaves the roll-up untouched. Call it in the same transaction as hold_capture, with the
     capture's captured_micros. ``defer_rollup``: the caller adds the roll-up later in the same
-    transaction with ``usage_rollup_add``."""
+    transaction with ``usage_rollup_add``. ``savepoint=False`` for a caller that has already
+    proved this is the task's only record (the settle's compare-and-set): a duplicate then fails
+    the caller's transaction instead of being returned."""
     columns = {name: int(quantities.get(name) or 0) for name in COLUMN_QUANTITIES}
     record = UsageRecord(
         task_id=task_id, organization=organization, api_key=api_key, model_id=model_id,
@@ -32,7 +35,14 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
         cost_micros=cost_micros, processing_ms=processing_ms, output_bytes=output_bytes, status=status,
         media_microseconds=seconds_to_microseconds(quantities.get("seconds")), **columns,
     )
-    record.full_clean(validate_unique=False, validate_constraints=False)
+    # Foreign keys are the database's to check (full_clean would query each one).
+    record.full_clean(exclude=["organization", "api_key"], validate_unique=False, validate_constraints=False)
+    if not savepoint:
+        record.save()
+        if not defer_rollup:
+            _rollup_add(record)
+        record._rollup_pending = defer_rollup
+        return record
     try:
         with transaction.atomic():
             record.save()

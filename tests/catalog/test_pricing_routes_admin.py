@@ -9,6 +9,7 @@ from apps.accounts.models import User
 from apps.catalog import errors
 from apps.catalog.models import AiModel, PriceVersion, ProviderCredential, Route
 from apps.catalog.selectors import file_params, model_resolve, provider_health_summary, route_targets
+from apps.catalog.cache import catalog_changed
 from apps.catalog.services import price_charge, price_quote, price_version_create, provider_credential_set, route_health_record
 from apps.catalog.services.catalog_io import catalog_export, catalog_import
 from apps.core.errors import ApplicationError
@@ -105,6 +106,7 @@ def test_route_targets_simulated_configured_and_503(few, settings, monkeypatch):
     assert route_targets(model=model)[0].credentials == {"api_key": "sk-env"}
     monkeypatch.delenv("TOLLGATE_PROVIDER_OPENAI_API_KEY")
     Route.objects.update(is_enabled=False)
+    catalog_changed()  # a queryset update sends no signal
     settings.TOLLGATE_SIMULATE_UNCONFIGURED = False
     with pytest.raises(ApplicationError) as raised:
         route_targets(model=model)

@@ -17,6 +17,7 @@ from django.db import connection
 from apps.billing.models import LedgerEntry
 from apps.tasks.models import FINISHED_STATUSES, Task, TaskStatus
 from apps.usage.models import UsageRecord
+from apps.tasks.selectors import task_timeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +96,7 @@ def test_worker_killed_mid_task_every_task_finishes_and_is_charged_once(funded, 
     for task in tasks:
         assert UsageRecord.objects.filter(task_id=task.public_id).count() == 1
         assert LedgerEntry.objects.filter(task_id=task.public_id, kind="capture").count() == 1
-        assert task.events.filter(status="succeeded").count() == 1
+        assert [e.status for e in task_timeline(task=task)].count("succeeded") == 1
     from apps.billing.selectors import balance_get
 
     view = balance_get(organization=funded)

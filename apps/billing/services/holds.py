@@ -78,12 +78,15 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
     the commit. The caller should make this its transaction's last write for the same reason."""
     if not isinstance(amount_micros, int) or isinstance(amount_micros, bool) or amount_micros < 0:
         raise ValueError("amount_micros must be a non-negative int")
-    existing = Hold.objects.filter(task_id=task_id).first()
-    if existing is not None:
-        return existing
-    # Cheap early refusal; re-checked under the lock below (a freeze takes the same lock).
-    if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
-        raise _frozen()
+    if savepoint:
+        # A caller that may hold twice gets the first hold back; the submit (savepoint=False)
+        # holds for a task it just created, and the unique task_id would refuse a second one.
+        existing = Hold.objects.filter(task_id=task_id).first()
+        if existing is not None:
+            return existing
+        # Cheap early refusal; re-checked under the lock below (a freeze takes the same lock).
+        if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
+            raise _frozen()
     budget = BillingProfile.objects.filter(organization=organization).values_list("monthly_budget_micros", flat=True).first()
     cap = api_key.spend_cap_micros if api_key is not None else None
     try:

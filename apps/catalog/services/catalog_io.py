@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from apps.catalog.cache import catalog_changed
 from apps.catalog.models import MODALITIES, AiModel, ModelAlias, Route
 from apps.catalog.selectors import price_version_current
 from apps.catalog.services.prices import price_rules_check, price_version_create
@@ -115,6 +116,7 @@ def catalog_import(*, data: dict, only_new: bool = False, created_by=None) -> Im
             report.skipped.append(entry["id"])
             continue
         _import_model(entry, _entry_schema(entry, shared), existing, report, created_by)
+    catalog_changed()  # route rows are also written by queryset updates, which send no signal
     return report
 
 

@@ -14,8 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from apps.catalog import errors
-from apps.catalog.models import AiModel
-from apps.catalog.selectors import FILE_MARKER
+from apps.catalog.selectors import FILE_MARKER, model_row_cached
 from apps.catalog.types import ResolvedModel
 from apps.core.errors import ApplicationError
 
@@ -52,7 +51,7 @@ SchemaValidator = validators.extend(Draft202012Validator, {"x-tollgate-sum": _su
 
 def params_validate(*, model: ResolvedModel, params: dict) -> dict:
     """Validated params with defaults applied; raises a 400 ApplicationError naming the rule and field."""
-    row = AiModel.objects.only("parameter_schema", "max_output_tokens").get(pk=model.pk)
+    row = model_row_cached(model_pk=model.pk)
     return params_validate_schema(schema=row.parameter_schema, params=params, max_output_tokens=row.max_output_tokens)
 
 

@@ -12,7 +12,7 @@ import bpe_openai
 
 from apps.catalog import errors
 from apps.catalog.models import AiModel, PriceVersion
-from apps.catalog.selectors import price_version_current
+from apps.catalog.selectors import model_row_cached, price_version_current, price_version_get
 from apps.catalog.types import Charge, PriceLine, Quote, ResolvedModel
 from apps.core.errors import ApplicationError
 from apps.core.money import CURRENCY, MICROS_PER_USD, charge_micros
@@ -30,7 +30,7 @@ NO_MATCHING_PRICE = "No price applies to these parameters ({item})."
 def price_quote(*, model: ResolvedModel, params: dict, quantities: dict[str, Any] | None = None) -> Quote:
     """The maximum cost of a task with these (validated) params. ``quantities`` lets the engine
     replace an assumed quantity by a measured one (e.g. {"audio_seconds": "12.5"} once probed)."""
-    row = AiModel.objects.get(pk=model.pk)
+    row = model_row_cached(model_pk=model.pk)
     version = price_version_current(model_pk=row.pk)
     if version is None:
         raise errors.model_unpriced(row.model_id)
@@ -42,7 +42,7 @@ def price_quote(*, model: ResolvedModel, params: dict, quantities: dict[str, Any
 def price_charge(*, price_version_id: int, params: dict, usage: dict) -> Charge:
     """The actual cost from usage keys. Token lines take the reported tokens; other lines take
     the reported quantity but never more than was quoted (the hold), else the quoted quantity."""
-    version = PriceVersion.objects.select_related("model").filter(pk=price_version_id).first()
+    version = price_version_get(pk=price_version_id)
     if version is None:
         raise ApplicationError(errors.PRICE_VERSION_NOT_FOUND.format(pk=price_version_id), code="price_version_not_found",
                                type="api_error", status=500)

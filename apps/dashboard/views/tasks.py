@@ -17,7 +17,7 @@ from apps.dashboard.decorators import organization_required
 from apps.dashboard.pagination import PAGE_SIZE, cursor_page
 from apps.dashboard.site import base_url
 from apps.tasks.outputs import output_url
-from apps.tasks.selectors import task_get, task_list
+from apps.tasks.selectors import task_get, task_list, task_timeline
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled", "expired")
 
@@ -79,7 +79,7 @@ def task_detail(request, task_id: str):
     return render(request, "dashboard/task_detail.html", {
         "task": task,
         "outputs": _outputs(request, task),
-        "events": list(task.events.all()),
+        "events": task_timeline(task=task),
         "deliveries": list(task.webhook_deliveries.all()),
         "released_micros": max(task.quote_micros - task.cost_micros, 0) if task.cost_micros is not None else None,
         "base_url": base_url(request),

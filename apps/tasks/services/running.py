@@ -10,12 +10,15 @@ from datetime import timedelta
 import dramatiq
 import httpx
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from apps.core.db import connection_release
 from apps.core.errors import ApplicationError
 from apps.providers.base import ProviderError, ProviderRequest, ProviderResult, ResultState
+from apps.providers.http import provider_client
 from apps.providers.registry import get_adapter
 from apps.tasks.channels import stream_append
 from apps.tasks.models import Task, TaskStatus
@@ -30,15 +33,29 @@ RETRIES_EXHAUSTED = "The provider kept failing: {message}"
 
 
 def _claim(task: Task) -> bool:
-    """queued|running → running with a lease, unless another worker holds a live lease."""
+    """queued|running → running with a lease, unless another worker holds a live lease.
+
+    A queued task is claimed by one compare-and-set from ``queued`` that also checks the
+    organization's running cap (a subquery) and stamps ``started_at``: one round trip. A task
+    claimed from queued was untouched since it was read (every other writer claims it first),
+    so the caller's copy stays valid; a running one (a re-sent or poll message) is re-read."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.TOLLGATE_TASK_TIME_LIMIT_SECONDS)
+    if task.status == TaskStatus.QUEUED:
+        limit = rate_limit_plan_for(organization_id=task.organization_id).max_running_tasks
+        running = (Task.objects.filter(organization_id=task.organization_id, status=TaskStatus.RUNNING).order_by()
+                   .values("organization_id").annotate(n=Count("pk")).values("n"))
+        claimed = (Task.objects.filter(pk=task.pk, status=TaskStatus.QUEUED)
+                   .filter(LessThan(Coalesce(Subquery(running), 0), limit))
+                   .update(status=TaskStatus.RUNNING, lease_until=lease, started_at=now, updated_at=now))
+        if claimed:
+            task.status, task.lease_until, task.started_at, task.updated_at = TaskStatus.RUNNING, lease, now, now
+        return bool(claimed)
     live_lease = Q(lease_until__gt=now)
     claimed = (Task.objects.filter(pk=task.pk, status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING])
                .exclude(live_lease).update(status=TaskStatus.RUNNING, lease_until=lease, updated_at=now))
-    if claimed and task.status == TaskStatus.QUEUED:
-        Task.objects.filter(pk=task.pk, started_at__isnull=True).update(started_at=now)
-        task_event_add(task_pk=task.pk, status=TaskStatus.RUNNING, message="running")
+    if claimed:
+        task.refresh_from_db()
     return bool(claimed)
 
 
@@ -46,15 +63,9 @@ def lease_release(*, task_pk: int, **fields) -> None:
     Task.objects.filter(pk=task_pk).update(lease_until=None, updated_at=timezone.now(), **fields)
 
 
-def _at_capacity(task: Task) -> bool:
-    limit = rate_limit_plan_for(organization_id=task.organization_id).max_running_tasks
-    running = Task.objects.filter(organization_id=task.organization_id, status=TaskStatus.RUNNING).exclude(pk=task.pk)
-    return running.count() >= limit
-
-
 def _http_client() -> httpx.Client:
-    return httpx.Client(timeout=httpx.Timeout(settings.TOLLGATE_PROVIDER_TIMEOUT_SECONDS,
-                                              connect=settings.TOLLGATE_PROVIDER_CONNECT_TIMEOUT_SECONDS))
+    return provider_client(timeout_seconds=settings.TOLLGATE_PROVIDER_TIMEOUT_SECONDS,
+                           connect_timeout_seconds=settings.TOLLGATE_PROVIDER_CONNECT_TIMEOUT_SECONDS)
 
 
 def _poll_delay_ms(result: ProviderResult) -> int:
@@ -73,7 +84,8 @@ def task_execute(*, task_id: str, poll: bool = False) -> str:
     """One step of a task. Returns what happened (for logs and tests). Safe to call twice."""
     from apps.tasks.actors import task_run
 
-    task = Task.objects.select_related("organization", "api_key").filter(public_id=task_id).first()
+    task = (Task.objects.select_related("organization__webhook_settings", "api_key")
+            .filter(public_id=task_id).first())
     if task is None or task.is_finished:
         return "finished"
     if timezone.now() >= task.deadline_at:
@@ -81,13 +93,13 @@ def task_execute(*, task_id: str, poll: bool = False) -> str:
                             status=TaskStatus.EXPIRED)
         return "expired"
     poll = poll or task.provider_job is not None  # a re-sent run message must not submit the job twice
-    if task.status == TaskStatus.QUEUED and _at_capacity(task):
-        Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())  # alive for the sweep
-        task_run.send_with_options(args=(task_id,), delay=int(settings.TOLLGATE_TASK_CAP_DELAY_SECONDS * 1000))
-        return "deferred"
     if not _claim(task):
+        if task.status == TaskStatus.QUEUED and Task.objects.filter(pk=task.pk, status=TaskStatus.QUEUED).exists():
+            # At the organization's running cap: wait, don't drop (touch it: alive for the sweep).
+            Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())
+            task_run.send_with_options(args=(task_id,), delay=int(settings.TOLLGATE_TASK_CAP_DELAY_SECONDS * 1000))
+            return "deferred"
         return "busy"
-    task.refresh_from_db()
     try:
         return _run_claimed(task, poll=poll)
     except BaseException:
@@ -137,11 +149,11 @@ def _run_claimed(task: Task, *, poll: bool) -> str:
         connection_release()  # no transaction is open here: the provider call holds no pooled connection
         try:
             adapter = get_adapter(target.family)
-            with _http_client() as http:
-                if poll:
-                    result = adapter.poll(request, task.provider_job or {}, http)
-                else:
-                    result = adapter.run(request, http, on_chunk if task.stream else None)
+            http = _http_client()
+            if poll:
+                result = adapter.poll(request, task.provider_job or {}, http)
+            else:
+                result = adapter.run(request, http, on_chunk if task.stream else None)
         except ProviderError as exc:
             _health(catalog_services, target, ok=False, started=started, code=exc.code)
             task_event_add(task_pk=task.pk, message=f"{target.family} failed: {exc.code}",
@@ -182,9 +194,9 @@ def _handle_result(task: Task, target, result: ProviderResult) -> str:
         return "pending"
     for name, value in common.items():
         setattr(task, name, value)
-    Task.objects.filter(pk=task.pk).update(**common)
     rows = outputs_store(task=task, outputs=result.outputs)
-    settled = task_settle_success(task=task, result=result, output_bytes=sum(row.size_bytes for row in rows))
+    settled = task_settle_success(task=task, result=result, output_bytes=sum(row.size_bytes for row in rows),
+                                  fields=common)
     return "succeeded" if settled else "finished"
 
 

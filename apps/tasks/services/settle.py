@@ -29,8 +29,9 @@ def _announce(task: Task, *, status: str, event: str, data: dict) -> None:
         logger.warning("could not publish completion of %s", task.public_id, exc_info=True)
 
 
-def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int) -> bool:
-    """running → succeeded with charge, capture and usage record in one transaction."""
+def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int, fields: dict | None = None) -> bool:
+    """running → succeeded with charge, capture and usage record in one transaction. ``fields``:
+    more task columns to write with the status change (which route served it)."""
     from apps.billing import services as billing_services
     from apps.catalog import services as catalog_services
     from apps.usage import services as usage_services
@@ -49,20 +50,23 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int
              "model_id": task.model_id, "price_version_id": task.price_version_id,
              "quantities": charge.quantities or result.usage, "processing_ms": processing_ms,
              "output_bytes": output_bytes, "status": TaskStatus.SUCCEEDED}
+    succeeded = {"message": "succeeded", "progress": 100, "usage": result.usage, "cost_micros": cost,
+                 "provider_job": task.provider_job, "finished_at": now, **(fields or {})}
     try:
         with transaction.atomic():
+            # The compare-and-set proves this is the one settlement: the record needs no savepoint.
             if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
-                                   message="succeeded", progress=100, usage=result.usage, cost_micros=cost,
-                                   provider_job=task.provider_job, finished_at=now):
+                                   record_event=False, **succeeded):
                 return False
-            record = usage_services.usage_record_create(cost_micros=cost, defer_rollup=True, **usage)
+            record = usage_services.usage_record_create(cost_micros=cost, defer_rollup=True, savepoint=False, **usage)
             webhook_schedule(task=task)
-            # Last, the two rows every task of the organization updates: the usage roll-up, then
-            # the capture, which ends with the balance row lock; both are held until commit.
-            usage_services.usage_rollup_add(record=record)
+            # Last, the two rows every task of the organization updates: the capture ends with
+            # the balance row lock, then the usage roll-up; both are held until commit (always
+            # in this order: balance, then roll-up).
             capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost)
             if capture.captured_micros != cost:
                 raise _ChargedOtherwise()
+            usage_services.usage_rollup_add(record=record)
             transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done))
         return True
     except _ChargedOtherwise:
@@ -71,8 +75,7 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int
     # settle again with the capture first and record what it says.
     with transaction.atomic():
         if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
-                               message="succeeded", progress=100, usage=result.usage, cost_micros=cost,
-                               provider_job=task.provider_job, finished_at=now):
+                               record_event=False, **succeeded):
             return False
         capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost)
         if capture.captured_micros != cost:

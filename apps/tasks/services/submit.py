@@ -20,7 +20,6 @@ from apps.core.errors import CONFLICT, PERMISSION, ApplicationError
 from apps.core.redis import redis_client
 from apps.tasks.models import Task
 from apps.tasks.services.inputs import inputs_delete, upload_check, uploads_store, url_params_check
-from apps.tasks.services.transitions import task_event_add
 from apps.tasks.urlsafety import url_check
 
 MODEL_NOT_ALLOWED = "This API key is not allowed to use model {model}."
@@ -134,9 +133,7 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
                                          task_public_id=task.public_id, files=files)
     try:
         with transaction.atomic():
-            task.save()
-            task_event_add(task_pk=task.pk, status=task.status, message="created",
-                           data={"quote_micros": quote.amount_micros, "surface": surface})
+            task.save()  # "created" on the timeline comes from the row itself (selectors.task_timeline)
             # Last: the hold ends with the organization's balance row lock, held until commit.
             billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
                                          amount_micros=quote.amount_micros, savepoint=False)

@@ -46,13 +46,21 @@ def webhook_sign(*, secret: str, webhook_id: str, timestamp: int, body: str) -> 
     return "v1," + base64.b64encode(digest).decode()
 
 
+def _default_url(task: Task) -> str:
+    """The organization's default webhook; no query when the worker loaded it with the task."""
+    if Task.organization.is_cached(task):
+        try:
+            return task.organization.webhook_settings.url
+        except OrganizationWebhookSettings.DoesNotExist:
+            return ""
+    return OrganizationWebhookSettings.objects.filter(organization_id=task.organization_id).values_list("url", flat=True).first() or ""
+
+
 def webhook_schedule(*, task: Task) -> WebhookDelivery | None:
     """Called inside the settling transaction: first attempt row, sent after commit."""
     from apps.tasks.actors import webhook_deliver
 
-    url = task.webhook_url
-    if not url:
-        url = OrganizationWebhookSettings.objects.filter(organization_id=task.organization_id).values_list("url", flat=True).first() or ""
+    url = task.webhook_url or _default_url(task)
     if not url:
         return None
     delivery = WebhookDelivery.objects.create(task=task, webhook_id=new_public_id("msg"), url=url, attempt=1)

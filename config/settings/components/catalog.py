@@ -16,3 +16,9 @@ TOLLGATE_SIMULATED_OPTIONS = env.json(
     "TOLLGATE_SIMULATED_OPTIONS",
     default={"latency_ms": 300, "token_delay_ms": 20, "render_seconds": 2, "failure_rate": 0},
 )
+# Provider-health buckets: successful calls are counted in memory and written at most this often
+# per process and route (failures are written at once). See apps/catalog/services/health.py.
+TOLLGATE_HEALTH_FLUSH_SECONDS = env.float("TOLLGATE_HEALTH_FLUSH_SECONDS", default=5.0)
+# Catalog reads on the request path (models, aliases, schemas, prices, routes) are cached per
+# process; a change made anywhere reaches every process within this many seconds.
+TOLLGATE_CATALOG_CACHE_SECONDS = env.float("TOLLGATE_CATALOG_CACHE_SECONDS", default=1.0)
