@@ -134,7 +134,7 @@ if not REDIS_URL:
 CACHE_KEY_PREFIX = env("TOLLGATE_CACHE_PREFIX", default="tg")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "apps.core.cache_backend.SharedPoolRedisCache",  # Django's, one pool per process
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
     }
@@ -142,7 +142,7 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "apps.core.errors.ratelimited_view"
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # Django's own RedisCache is shared; fine.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # it does not know our subclass of Django's RedisCache (same atomic incr)
 
 # --- Dramatiq --------------------------------------------------------------------------------
 # django-dramatiq's default middleware names a class Dramatiq 2.x removed: list it explicitly.
