@@ -13,7 +13,12 @@ def floor(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+async def floor_async(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
 urlpatterns = [
     path("bench/floor", floor, name="bench-floor"),
+    path("bench/floor-async", floor_async, name="bench-floor-async"),
     path("", include("config.urls")),
 ]

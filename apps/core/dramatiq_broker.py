@@ -23,6 +23,13 @@ MAX_WAKE_TOKENS = 64
 
 
 class WakingRedisBroker(RedisBroker):
+    def __init__(self, *, url: str | None = None, **parameters):
+        if url is not None and "connection_pool" not in parameters and "client" not in parameters:
+            from apps.core.redis import redis_pool
+
+            parameters["connection_pool"] = redis_pool(url)  # waits at its cap instead of failing
+        super().__init__(**parameters)
+
     def wake_key(self, queue_name: str) -> str:
         return f"{self.namespace}:{queue_name}.wake"
 

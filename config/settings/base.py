@@ -39,14 +39,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.tasks.ratelimit.RateLimitMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # Django's own, with no thread hops per request in the async chain (apps/core/middleware.py).
+    "apps.core.middleware.SecurityMiddleware",
     "apps.core.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable (see its docstring)
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.SessionMiddleware",
+    "apps.core.middleware.CommonMiddleware",
+    "apps.core.middleware.CsrfViewMiddleware",
+    "apps.core.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.MessageMiddleware",
+    "apps.core.middleware.XFrameOptionsMiddleware",
     "apps.accounts.middleware.CurrentOrganizationMiddleware",
 ]
 
@@ -137,8 +138,15 @@ CACHES = {
         "BACKEND": "apps.core.cache_backend.SharedPoolRedisCache",  # Django's, one pool per process
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {"pool_class": "redis.BlockingConnectionPool",
+                    "max_connections": env.int("TOLLGATE_REDIS_MAX_CONNECTIONS", default=512),
+                    "timeout": env.float("TOLLGATE_REDIS_POOL_TIMEOUT_SECONDS", default=10.0)},
     }
 }
+# Every Redis pool of a process (cache, pub/sub and counters, the Dramatiq broker) waits for a
+# free connection at this cap rather than failing (redis-py's own default: 100, then an error).
+TOLLGATE_REDIS_MAX_CONNECTIONS = CACHES["default"]["OPTIONS"]["max_connections"]
+TOLLGATE_REDIS_POOL_TIMEOUT_SECONDS = CACHES["default"]["OPTIONS"]["timeout"]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "apps.core.errors.ratelimited_view"
