@@ -78,14 +78,12 @@ class StaticFilesMiddleware(HybridMiddleware):
                  else whitenoise.files.get(request.path_info))
         return None if found is None else whitenoise.serve(found, request)
 
-    def _maybe_static(self, request) -> bool:
-        return self._whitenoise.autorefresh or request.path_info in self._whitenoise.files
-
     def call(self, request):
         return self._serve(request) or self.get_response(request)
 
     async def acall(self, request):
-        if self._maybe_static(request):
+        # Without autorefresh the lookup is a dict; only a hit (or a disk search) needs a thread.
+        if self._whitenoise.autorefresh or request.path_info in self._whitenoise.files:
             response = await sync_to_async(self._serve)(request)
             if response is not None:
                 return response

@@ -1,6 +1,7 @@
 """Writes of the usage area: the record and its daily roll-up, always together."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -37,19 +38,16 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
     )
     # Foreign keys are the database's to check (full_clean would query each one).
     record.full_clean(exclude=["organization", "api_key"], validate_unique=False, validate_constraints=False)
-    if not savepoint:
-        record.save()
-        if not defer_rollup:
-            _rollup_add(record)
-        record._rollup_pending = defer_rollup
-        return record
     try:
-        with transaction.atomic():
+        # In a savepoint (unless the caller opted out): a duplicate task_id rolls back before
+        # counting anything, and the first record is returned.
+        with transaction.atomic() if savepoint else nullcontext():
             record.save()
-            # Inside the record's savepoint: a duplicate task_id rolls back before counting anything.
             if not defer_rollup:
                 _rollup_add(record)
     except IntegrityError:
+        if not savepoint:
+            raise  # the caller's transaction is aborted: it decides
         existing = UsageRecord.objects.filter(task_id=task_id).first()
         if existing is None:
             raise
@@ -61,7 +59,7 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
 
 def usage_rollup_add(*, record: UsageRecord) -> None:
     """The roll-up half of ``usage_record_create(defer_rollup=True)``, in the same transaction:
-    a no-op for a replayed record. The settle calls it just before the capture, so the roll-up
+    a no-op for a replayed record. The settle calls it right after the capture, so the roll-up
     row (one per organization, day, model and key: every task of a busy key updates it) is
     locked for as short a time as possible."""
     if getattr(record, "_rollup_pending", False):

@@ -6,7 +6,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.catalog import errors
 from apps.catalog.models import AiModel, PriceVersion, ProviderCredential, Route
 from apps.catalog.selectors import file_params, model_resolve, provider_health_summary, route_targets
 from apps.catalog.cache import catalog_changed
@@ -206,3 +205,15 @@ def test_a_route_borrowing_a_hosted_key_is_not_configured_by_its_base_url_alone(
                          base_url="https://api.example.com/v1", options={"credentials_family": "aimlapi"})
     targets = route_targets(model=model_resolve(name="acme/hosted"))
     assert [t.family for t in targets] == ["simulated"]
+
+
+def test_health_counts_of_another_bucket_are_written_once_their_window_passes(db):
+    from apps.catalog.models import ProviderHealth
+    from apps.catalog.services import health
+
+    route_health_record(family="openai", route_pk=1, ok=True, latency_ms=100)
+    assert not ProviderHealth.objects.exists()  # batched in memory
+    for pending in health._pending.values():
+        pending.flushed_at -= 3600  # that bucket's window (e.g. an hour that has ended) is over
+    route_health_record(family="openai", route_pk=2, ok=True, latency_ms=50)  # a call to another bucket
+    assert list(ProviderHealth.objects.values_list("route_pk", "ok_count")) == [(1, 1)]

@@ -14,7 +14,6 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError

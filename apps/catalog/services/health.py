@@ -44,10 +44,13 @@ def route_health_record(*, family: str, route_pk: int | None, ok: bool, latency_
         pending.latency_ms += max(int(latency_ms), 0)
         if not ok and error_code:
             pending.last_error_code = error_code[:100]
-        if ok and now - pending.flushed_at < settings.TOLLGATE_HEALTH_FLUSH_SECONDS:
-            return
-        del _pending[key]
-    _write(key, pending)
+        # Due: this bucket on a failure, and every bucket whose window has passed (so an earlier
+        # hour's counts, or another route's, do not wait for a call to that same bucket).
+        due = [k for k, p in _pending.items()
+               if (k == key and not ok) or now - p.flushed_at >= settings.TOLLGATE_HEALTH_FLUSH_SECONDS]
+        flushing = [(k, _pending.pop(k)) for k in due]
+    for due_key, due_pending in flushing:
+        _write(due_key, due_pending)
 
 
 def route_health_flush() -> None:
