@@ -46,11 +46,13 @@ def _isolated_cache():
 
     from apps.catalog.cache import catalog_cache_clear
     from apps.catalog.services.health import route_health_discard
+    from apps.tasks.selectors import plan_local_clear
 
     cache.clear()
     # Per-process caches outlive a test's rolled-back transaction, which sends no signal.
     catalog_cache_clear()
     route_health_discard()
+    plan_local_clear()
     yield
 
 

@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
@@ -13,7 +12,7 @@ from apps.tasks.models import (
     TaskOutput,
     WebhookDelivery,
 )
-from apps.tasks.selectors import plan_cache_key, task_timeline
+from apps.tasks.selectors import plan_forget, task_timeline
 from apps.tasks.services import task_refund, task_retry
 
 
@@ -87,7 +86,7 @@ class RateLimitPlanAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         for organization_id in obj.organizations.values_list("organization_id", flat=True):
-            cache.delete(plan_cache_key(organization_id))
+            plan_forget(organization_id)
 
 
 @admin.register(OrganizationRateLimitPlan)
@@ -97,7 +96,7 @@ class OrganizationRateLimitPlanAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        cache.delete(plan_cache_key(obj.organization_id))
+        plan_forget(obj.organization_id)
 
 
 @admin.register(OrganizationWebhookSettings)

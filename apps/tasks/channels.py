@@ -17,9 +17,11 @@ def stream_key(task_id: str) -> str:
     return f"{settings.CACHE_KEY_PREFIX}:task:{task_id}:stream"
 
 
-def completion_publish(*, task_id: str, status: str) -> None:
-    """Wakes every waiter of the task (they re-read the task from the database)."""
-    redis_client().publish(completion_channel(task_id), status)
+def completion_publish(*, task_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
+    """Wakes every waiter of the task. ``summary``: the finished task's public facts, so a waiter
+    that registered before the task existed answers without reading it (waiting.Waiter);
+    the others re-read the task from the database."""
+    redis_client().publish(completion_channel(task_id), json.dumps({"status": status, "summary": summary}))
 
 
 def stream_append(*, task_id: str, event: str, data: dict[str, Any]) -> str:

@@ -31,11 +31,11 @@ def output_path(task: Task, index: int, ext: str) -> str:
     return f"tasks/{task.organization.public_id}/{task.public_id}/{index}.{ext}"
 
 
-def outputs_store(*, task: Task, outputs: list[Output]) -> list[TaskOutput]:
-    """Saves the provider's outputs (before the task may be marked succeeded). Idempotent per
-    (task, index): a redelivered message overwrites the same paths and rows."""
+def outputs_files_save(*, task: Task, outputs: list[Output]) -> list[TaskOutput]:
+    """Saves the provider's output files to storage (before the task may be marked succeeded)
+    and returns the rows, unsaved: ``outputs_rows_save`` writes them in the settle's
+    transaction. Idempotent per (task, index): a redelivered message overwrites the same paths."""
     rows = []
-    fields_written = ["kind", "mime_type", "meta", "text", "size_bytes", "file", "updated_at"]
     for index, output in enumerate(outputs):
         fields = {"kind": output.kind, "mime_type": output.mime_type, "meta": output.meta or {}, "text": output.text,
                   "size_bytes": len(output.text.encode()) if output.text is not None else 0}
@@ -46,11 +46,37 @@ def outputs_store(*, task: Task, outputs: list[Output]) -> list[TaskOutput]:
             fields["file"] = default_storage.save(path, ContentFile(output.data))
             fields["size_bytes"] = len(output.data)
         rows.append(TaskOutput(task=task, index=index, file=fields.pop("file", ""), **fields))
-    # One upsert statement for all outputs (a re-run overwrites the same (task, index) rows).
+    return rows
+
+
+def outputs_rows_save(rows: list[TaskOutput]) -> None:
+    """One upsert statement for all outputs (a re-run overwrites the same (task, index) rows);
+    sets each row's primary key."""
+    for row in rows:
+        row.pk = None  # a key from a rolled-back attempt means nothing
     if rows:
         TaskOutput.objects.bulk_create(rows, update_conflicts=True, unique_fields=["task", "index"],
-                                       update_fields=fields_written)
-    return rows
+                                       update_fields=["kind", "mime_type", "meta", "text", "size_bytes", "file",
+                                                      "updated_at"])
+
+
+# Completion messages carry at most this much output text; a longer answer is read from the database.
+SUMMARY_MAX_TEXT_BYTES = 64 * 1024
+
+
+def outputs_summary(rows: list[TaskOutput]) -> list[dict] | None:
+    """Stored outputs as plain facts for the completion message (``outputs_from_summary`` reads
+    them back); None when they are too large to send or a row has no primary key yet."""
+    if sum(row.size_bytes for row in rows if not row.file) > SUMMARY_MAX_TEXT_BYTES or any(row.pk is None for row in rows):
+        return None
+    return [{"pk": row.pk, "index": row.index, "kind": row.kind, "mime_type": row.mime_type, "text": row.text,
+             "meta": row.meta or {}, "file": row.file.name if row.file else ""} for row in rows]
+
+
+def outputs_from_summary(items: list[dict]) -> list[TaskOutput]:
+    """Unsaved TaskOutput objects from ``outputs_summary``: what snapshots and signed URLs read."""
+    return [TaskOutput(pk=item["pk"], index=item["index"], kind=item["kind"], mime_type=item["mime_type"],
+                       text=item["text"], meta=item["meta"], file=item["file"]) for item in items]
 
 
 def output_url(output: TaskOutput, *, absolute_base: str | None = None) -> tuple[str, datetime]:

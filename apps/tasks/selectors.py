@@ -3,6 +3,7 @@ organization's task is "not found", never "forbidden"."""
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,8 +80,34 @@ def plan_cache_key(organization_id: int) -> str:
     return f"tasks:plan:{organization_id}"
 
 
+# Every API request and every claim asks for the plan: each process keeps it this long too
+# (another process sees an admin change within this time; this one at once, see plan_forget).
+PLAN_LOCAL_SECONDS = 1.0
+_local_plans: dict[int, tuple[float, PlanLimits]] = {}
+
+
+def plan_forget(organization_id: int) -> None:
+    """After a plan change: the shared entry and this process's copy."""
+    cache.delete(plan_cache_key(organization_id))
+    _local_plans.pop(organization_id, None)
+
+
+def plan_local_clear() -> None:
+    _local_plans.clear()
+
+
 def rate_limit_plan_for(*, organization_id: int) -> PlanLimits:
     """The organization's plan (cached briefly; the admin clears the entry on change)."""
+    local = _local_plans.get(organization_id)
+    now = time.monotonic()
+    if local is not None and local[0] > now:
+        return local[1]
+    limits = _plan_shared(organization_id)
+    _local_plans[organization_id] = (now + PLAN_LOCAL_SECONDS, limits)
+    return limits
+
+
+def _plan_shared(organization_id: int) -> PlanLimits:
     key = plan_cache_key(organization_id)
     cached = cache.get(key)
     if cached is not None:

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from apps.billing.models import BillingProfile, EntryKind, Hold, LedgerEntry
 from apps.billing.selectors import balance_get
-from apps.billing.services import CaptureResult, credit_hold, hold_capture, hold_release
+from apps.billing.services import CaptureResult, HoldFacts, credit_hold, hold_capture, hold_release
 from apps.billing.services.holds import BUDGET_EXCEEDED, INSUFFICIENT_CREDITS_MESSAGE, ORGANIZATION_FROZEN, SPEND_CAP_EXCEEDED
 from apps.core.errors import ApplicationError
 from tests.billing.conftest import USD, balance_tuple, fund
@@ -126,6 +126,35 @@ def test_capture_replay_and_late_release_change_nothing(organization, api_key):
     assert LedgerEntry.objects.filter(task_id="t").count() == 3
 
 
+@pytest.mark.parametrize("wrong", [None, "amount", "organization", "key"])
+def test_capture_with_expected_facts_matches_only_the_described_hold(organization, api_key, wrong):
+    """The settle's one-round-trip capture: facts that match resolve the hold with the same
+    entries; facts that do not fall back to reading the hold, and charge the same."""
+    fund(organization, 10 * USD)
+    hold = credit_hold(organization=organization, api_key=api_key[0], task_id="t", amount_micros=3 * USD)
+    facts = {"amount_micros": 3 * USD, "organization_id": organization.pk, "api_key_id": hold.api_key_id}
+    if wrong == "amount":
+        facts["amount_micros"] = 4 * USD
+    elif wrong == "organization":
+        facts["organization_id"] = organization.pk + 1000
+    elif wrong == "key":
+        facts["api_key_id"] = None
+
+    result = hold_capture(task_id="t", amount_micros=1_250_000, expected=HoldFacts(**facts))
+    again = hold_capture(task_id="t", amount_micros=1_250_000, expected=HoldFacts(**facts))
+
+    assert result == again == CaptureResult(captured_micros=1_250_000, released_micros=1_750_000, overrun_micros=0,
+                                            shortfall_micros=0)
+    assert balance_tuple(organization) == (8_750_000, 0)
+    kinds = list(LedgerEntry.objects.filter(task_id="t").order_by("pk").values_list(
+        "kind", "amount_micros", "held_delta_micros", "organization_id", "api_key_id"))
+    key_id = hold.api_key_id
+    assert kinds == [("hold", 0, 3 * USD, organization.pk, key_id), ("capture", -1_250_000, -1_250_000, organization.pk, key_id),
+                     ("release", 0, -1_750_000, organization.pk, key_id)]
+    hold.refresh_from_db()
+    assert (hold.state, hold.captured_micros) == ("captured", 1_250_000)
+
+
 def test_overrun_within_available_is_charged_and_flagged(organization, api_key):
     fund(organization, 10 * USD)
     credit_hold(organization=organization, api_key=api_key[0], task_id="t", amount_micros=1 * USD)
@@ -177,3 +206,15 @@ def test_balance_of_an_organization_without_entries(organization):
     view = balance_get(organization=organization)
 
     assert (view.balance_micros, view.held_micros, view.available_micros) == (0, 0, 0)
+
+
+def test_amounts_above_32_bits_stay_exact(organization, api_key):
+    """Guards the database settings: with psycopg server-side binding Django sends ``F(col) + n``
+    as int4 and values above 2**31 wrap silently (measured while trying prepared statements)."""
+    big = 5_000 * USD  # 5e9 micros > 2**31
+    fund(organization, big)
+    credit_hold(organization=organization, api_key=api_key[0], task_id="big", amount_micros=big - 1)
+    hold_capture(task_id="big", amount_micros=big - 7)
+
+    assert balance_tuple(organization) == (7, 0)
+    assert sum(LedgerEntry.objects.filter(organization=organization).values_list("amount_micros", flat=True)) == 7

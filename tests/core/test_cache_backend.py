@@ -20,3 +20,12 @@ def test_cache_backends_of_other_threads_share_one_client():
     assert seen["backend"] is not caches["default"]
     assert seen["client"] is caches["default"]._cache
     assert seen["value"] == 41
+
+
+def test_one_redis_object_per_pool_across_operations():
+    client = caches["default"]._cache
+    first = client.get_client(write=True)
+    assert client.get_client(write=True) is first
+    assert client.get_client(write=False) is first  # one server: reads use the same pool
+    cache.set("shared-client-probe", 7)
+    assert cache.incr("shared-client-probe") == 8

@@ -58,8 +58,8 @@ class FakeEngine:
                 raise self.error
             return SimpleNamespace(task=task, replayed=self.replayed)
 
-        async def wait(task, timeout_seconds=None):
-            return task
+        async def wait_snapshot(submitted, request=None, **kwargs):
+            return self.snapshot
 
         async def snapshot(task, request=None, **kwargs):
             return self.snapshot
@@ -72,7 +72,7 @@ class FakeEngine:
             return task if task_id == "task_fake" else None
 
         monkeypatch.setattr(engine, "_task_submit", task_submit)
-        monkeypatch.setattr(engine, "wait", wait)
+        monkeypatch.setattr(engine, "wait_snapshot", wait_snapshot)
         monkeypatch.setattr(engine, "snapshot", snapshot)
         monkeypatch.setattr(engine, "stream_events", stream)
         monkeypatch.setattr(engine, "task_find", task_find)

@@ -5,6 +5,7 @@ import asyncio
 import time
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from apps.tasks.models import TaskStatus
 from apps.tasks.services import task_submit
@@ -39,3 +40,44 @@ def test_wait_on_finished_task_returns_at_once(funded, api_key, worker):
     started = time.monotonic()
     assert task_wait_sync(task_id=task.public_id, timeout_seconds=15).status == TaskStatus.SUCCEEDED
     assert time.monotonic() - started < 1
+
+
+def test_pre_registered_waiter_answers_from_the_completion_message(funded, api_key, worker, monkeypatch):
+    """A waiter registered under the id before the task exists needs no read of the task: the
+    success message carries its outputs and usage."""
+    from apps.core.ids import new_public_id
+    from apps.tasks import waiting
+    from apps.tasks.waiting import Waiter, task_wait_for
+
+    loads = []
+    real_load = waiting._load_sync
+    monkeypatch.setattr(waiting, "_load_sync", lambda task_id: loads.append(task_id) or real_load(task_id))
+
+    async def submit_and_wait():
+        waiter = Waiter(new_public_id("task"))
+        assert await sync_to_async(waiting._hub.ready.wait)(5)  # subscribed before the task can finish
+        submitted = await sync_to_async(task_submit)(api_key=api_key[0], model="test/chat", params={"prompt": "hi"},
+                                                     public_id=waiter.task_id)
+        task = submitted.task
+        assert task.public_id == waiter.task_id
+        waited = await task_wait_for(task_id=task.public_id, timeout_seconds=15, waiter=waiter, submitted=task)
+        return task, waited, len(loads)
+
+    task, waited, reads = asyncio.run(submit_and_wait())
+    assert waited.summary is not None and reads == 0
+    stored = task.outputs.get()
+    assert waited.summary["outputs"] == [{"pk": stored.pk, "index": 0, "kind": stored.kind, "mime_type": stored.mime_type,
+                                          "text": stored.text, "meta": stored.meta, "file": ""}]
+    task.refresh_from_db()
+    assert task.status == TaskStatus.SUCCEEDED and waited.summary["usage"] == task.usage
+
+
+def test_too_large_outputs_are_read_from_the_database():
+    from apps.tasks.models import TaskOutput
+    from apps.tasks.outputs import SUMMARY_MAX_TEXT_BYTES, outputs_from_summary, outputs_summary
+
+    small = TaskOutput(pk=1, index=0, kind="text", mime_type="text/plain", text="hi", size_bytes=2)
+    assert [o.text for o in outputs_from_summary(outputs_summary([small]))] == ["hi"]
+    big = TaskOutput(pk=2, index=0, kind="text", mime_type="text/plain", text="x", size_bytes=SUMMARY_MAX_TEXT_BYTES + 1)
+    assert outputs_summary([big]) is None
+    assert outputs_summary([TaskOutput(index=0, kind="text", mime_type="text/plain", text="hi")]) is None  # no pk

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiKey, Organization
 from apps.billing.lock_objects import balance_lock, hold_lock
-from apps.billing.models import Balance, BillingProfile, EntryKind, Hold, HoldState, LedgerEntry
+from apps.billing.models import Balance, EntryKind, Hold, HoldState, LedgerEntry
 from apps.billing.services.ledger import entries_apply, entry_append
 from apps.core.errors import INSUFFICIENT_CREDITS, PERMISSION, ApplicationError
 
@@ -87,7 +87,6 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
         # Cheap early refusal; re-checked under the lock below (a freeze takes the same lock).
         if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
             raise _frozen()
-    budget = BillingProfile.objects.filter(organization=organization).values_list("monthly_budget_micros", flat=True).first()
     cap = api_key.spend_cap_micros if api_key is not None else None
     try:
         with transaction.atomic(savepoint=savepoint):
@@ -101,8 +100,11 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
                 Balance.objects.get_or_create(organization_id=organization.pk)  # first use: an empty balance
                 if not _hold_balance_update(organization_id=organization.pk, amount_micros=amount_micros):
                     raise _insufficient()
-            # From here on the balance row is locked until commit: every other hold waits.
-            if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
+            # From here on the balance row is locked until commit: every other hold waits. The
+            # freeze flag and the monthly budget are read under it, in one statement.
+            frozen, budget = Organization.objects.filter(pk=organization.pk).values_list(
+                "is_frozen", "billing_profile__monthly_budget_micros").get()
+            if frozen:
                 raise _frozen()
             if cap is not None or budget is not None:
                 _check_limits(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros,
@@ -162,7 +164,16 @@ def _resolve(hold: Hold, **fields) -> None:
         setattr(hold, name, value)
 
 
-def hold_capture(*, task_id: str, amount_micros: int) -> CaptureResult:
+@dataclass(frozen=True)
+class HoldFacts:
+    """What the caller believes the task's hold is (the task row says so): lets
+    ``hold_capture`` resolve it without reading it first. The compare-and-set checks each fact."""
+    amount_micros: int
+    organization_id: int
+    api_key_id: int | None
+
+
+def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None = None) -> CaptureResult:
     """Charges the actual cost and releases the rest. A cost above the hold (the provider's usage
     proves more) is charged up to the available credit; what cannot be charged is the
     shortfall, flagged on the entry, and the balance never goes below zero for it.
@@ -172,6 +183,18 @@ def hold_capture(*, task_id: str, amount_micros: int) -> CaptureResult:
     (the last statement), in that order everywhere."""
     if not isinstance(amount_micros, int) or isinstance(amount_micros, bool) or amount_micros < 0:
         raise ValueError("amount_micros must be a non-negative int")
+    if expected is not None and amount_micros <= expected.amount_micros:
+        # One round trip less: the compare-and-set matches only the hold the caller described.
+        hold = Hold(task_id=task_id, organization_id=expected.organization_id, api_key_id=expected.api_key_id,
+                    amount_micros=expected.amount_micros, state=HoldState.OPEN)
+        with transaction.atomic(savepoint=False):
+            resolved = Hold.objects.filter(
+                task_id=task_id, state=HoldState.OPEN, amount_micros=expected.amount_micros,
+                organization_id=expected.organization_id, api_key_id=expected.api_key_id,
+            ).update(state=HoldState.CAPTURED, captured_micros=amount_micros, overrun_micros=0, shortfall_micros=0,
+                     resolved_at=timezone.now())
+            if resolved:
+                return _capture_entries_apply(hold, amount_micros)
     hold = Hold.objects.filter(task_id=task_id).first()
     if hold is None:
         raise ApplicationError(f"No hold for task {task_id}.", code="hold_not_found", status=404)
@@ -180,7 +203,6 @@ def hold_capture(*, task_id: str, amount_micros: int) -> CaptureResult:
     if amount_micros > hold.amount_micros:
         return _capture_overrun(task_id=task_id, amount_micros=amount_micros)
     # Within the hold: no need to read the balance, so no lock before the final UPDATE.
-    released = hold.amount_micros - amount_micros
     # No savepoint inside the caller's transaction (the settle): its RELEASE would be one more
     # round trip while the balance row is locked; any error here fails the caller's transaction.
     with transaction.atomic(savepoint=False):
@@ -188,6 +210,14 @@ def hold_capture(*, task_id: str, amount_micros: int) -> CaptureResult:
                             shortfall_micros=0):
             hold.refresh_from_db()
             return _resolved_result(hold)
+        return _capture_entries_apply(hold, amount_micros)
+
+
+def _capture_entries_apply(hold: Hold, amount_micros: int) -> CaptureResult:
+    """The entries of a capture within the hold, once its compare-and-set has won."""
+    task_id = hold.task_id
+    released = hold.amount_micros - amount_micros
+    with transaction.atomic(savepoint=False):
         entries = [LedgerEntry(kind=EntryKind.CAPTURE, amount_micros=-amount_micros, held_delta_micros=-amount_micros,
                                idempotency_key=f"task:{task_id}:capture", task_id=task_id, api_key_id=hold.api_key_id)]
         if released:

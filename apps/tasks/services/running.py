@@ -22,7 +22,7 @@ from apps.providers.http import provider_client
 from apps.providers.registry import get_adapter
 from apps.tasks.channels import stream_append
 from apps.tasks.models import Task, TaskStatus
-from apps.tasks.outputs import outputs_store
+from apps.tasks.outputs import outputs_files_save
 from apps.tasks.selectors import rate_limit_plan_for
 from apps.tasks.services.inputs import input_files_load
 from apps.tasks.services.settle import task_settle_failure, task_settle_success
@@ -84,9 +84,11 @@ def task_execute(*, task_id: str, poll: bool = False) -> str:
     """One step of a task. Returns what happened (for logs and tests). Safe to call twice."""
     from apps.tasks.actors import task_run
 
-    task = (Task.objects.select_related("organization__webhook_settings", "api_key")
-            .filter(public_id=task_id).first())
-    if task is None or task.is_finished:
+    try:  # get(), not first(): no ORDER BY to build for a unique id
+        task = Task.objects.select_related("organization__webhook_settings", "api_key").get(public_id=task_id)
+    except Task.DoesNotExist:
+        return "finished"
+    if task.is_finished:
         return "finished"
     if timezone.now() >= task.deadline_at:
         task_settle_failure(task=task, code="task_expired", message="The task did not finish before its deadline.",
@@ -194,9 +196,8 @@ def _handle_result(task: Task, target, result: ProviderResult) -> str:
         return "pending"
     for name, value in common.items():
         setattr(task, name, value)
-    rows = outputs_store(task=task, outputs=result.outputs)
-    settled = task_settle_success(task=task, result=result, output_bytes=sum(row.size_bytes for row in rows),
-                                  fields=common)
+    rows = outputs_files_save(task=task, outputs=result.outputs)
+    settled = task_settle_success(task=task, result=result, output_rows=rows, fields=common)
     return "succeeded" if settled else "finished"
 
 

@@ -11,27 +11,31 @@ from django.utils import timezone
 
 from apps.providers.base import ProviderResult
 from apps.tasks.channels import completion_publish, stream_append
-from apps.tasks.models import ACTIVE_STATUSES, Task, TaskStatus
+from apps.tasks.models import ACTIVE_STATUSES, Task, TaskOutput, TaskStatus
+from apps.tasks.outputs import outputs_rows_save, outputs_summary
 from apps.tasks.services.transitions import task_transition
 from apps.tasks.services.webhooks import webhook_schedule
 
 logger = logging.getLogger(__name__)
 
 
-def _announce(task: Task, *, status: str, event: str, data: dict) -> None:
+def _announce(task: Task, *, status: str, event: str, data: dict, summary: dict | None = None) -> None:
     """After commit: wake waiters, close the stream, deliver the webhook. Redis being down must
     not undo a settled task (waiters time out and re-read the database)."""
     try:
         if task.stream:
             stream_append(task_id=task.public_id, event=event, data=data)
-        completion_publish(task_id=task.public_id, status=status)
+        completion_publish(task_id=task.public_id, status=status, summary=summary)
     except Exception:  # noqa: BLE001
         logger.warning("could not publish completion of %s", task.public_id, exc_info=True)
 
 
-def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int, fields: dict | None = None) -> bool:
+def task_settle_success(*, task: Task, result: ProviderResult, output_rows: list[TaskOutput],
+                        fields: dict | None = None) -> bool:
     """running → succeeded with charge, capture and usage record in one transaction. ``fields``:
-    more task columns to write with the status change (which route served it)."""
+    more task columns to write with the status change (which route served it); ``output_rows``:
+    the outputs (files already in storage, rows written here; their sizes are billed as usage,
+    their facts go to the waiters)."""
     from apps.billing import services as billing_services
     from apps.catalog import services as catalog_services
     from apps.usage import services as usage_services
@@ -46,6 +50,8 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int
     processing_ms = int((now - (task.started_at or task.created_at)).total_seconds() * 1000)
     finish_reason = next((o.meta.get("finish_reason") for o in result.outputs if o.meta.get("finish_reason")), None)
     done = {"usage": result.usage, "finish_reason": finish_reason or "stop"}
+    output_bytes = sum(row.size_bytes for row in output_rows)
+    simulated = bool((fields or {}).get("simulated", task.simulated))
     usage = {"task_id": task.public_id, "organization": task.organization, "api_key": task.api_key,
              "model_id": task.model_id, "price_version_id": task.price_version_id,
              "quantities": charge.quantities or result.usage, "processing_ms": processing_ms,
@@ -54,6 +60,10 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int
                  "provider_job": task.provider_job, "finished_at": now, **(fields or {})}
     try:
         with transaction.atomic():
+            # Outputs first: a lost compare-and-set below keeps them, as a separate write did.
+            outputs_rows_save(output_rows)
+            outputs = outputs_summary(output_rows)
+            summary = None if outputs is None else {"usage": result.usage, "simulated": simulated, "outputs": outputs}
             # The compare-and-set proves this is the one settlement: the record needs no savepoint.
             if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
                                    record_event=False, **succeeded):
@@ -63,17 +73,22 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_bytes: int
             # Last, the two rows every task of the organization updates: the capture ends with
             # the balance row lock, then the usage roll-up; both are held until commit (always
             # in this order: balance, then roll-up).
-            capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost)
+            # The task row says what its hold is (held at submit for the quote, by its key).
+            expected = billing_services.HoldFacts(amount_micros=task.quote_micros, organization_id=task.organization_id,
+                                                  api_key_id=task.api_key_id)
+            capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost, expected=expected)
             if capture.captured_micros != cost:
                 raise _ChargedOtherwise()
             usage_services.usage_rollup_add(record=record)
-            transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done))
+            transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done,
+                                                    summary=summary))
         return True
     except _ChargedOtherwise:
         pass
     # The hold was resolved otherwise (billing is the source of truth for what was charged):
     # settle again with the capture first and record what it says.
     with transaction.atomic():
+        outputs_rows_save(output_rows)
         if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
                                record_event=False, **succeeded):
             return False

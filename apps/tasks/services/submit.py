@@ -69,7 +69,10 @@ def task_submit(
     stream: bool = False,
     surface: str = "tasks",
     request_id: str | None = None,
+    public_id: str | None = None,
 ) -> SubmitResult:
+    """``public_id``: the new task's id when the caller chose it (a waiter registered under it
+    first); an idempotent replay answers with the earlier task instead."""
     from apps.catalog import selectors as catalog_selectors
     from apps.catalog import services as catalog_services
 
@@ -89,7 +92,7 @@ def task_submit(
 
     if not idempotency_key:
         return SubmitResult(task=_create(api_key, resolved, clean, quote, files, webhook_url, None, "", stream,
-                                         surface, request_id), quote=quote)
+                                         surface, request_id, public_id), quote=quote)
     body_hash = request_body_hash or request_hash({"model": model, "params": params, "webhook_url": webhook_url})
     existing = _replay_or_none(api_key, idempotency_key, body_hash)
     if existing is not None:
@@ -104,7 +107,7 @@ def task_submit(
             return SubmitResult(task=existing, quote=quote, replayed=True)
         try:
             task = _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key, body_hash, stream,
-                           surface, request_id)
+                           surface, request_id, public_id)
         except IntegrityError:  # the unique constraint is the last word (lock expired mid-way)
             existing = _replay_or_none(api_key, idempotency_key, body_hash)
             if existing is None:
@@ -116,7 +119,7 @@ def task_submit(
 
 
 def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key, body_hash, stream, surface,
-            request_id) -> Task:
+            request_id, public_id) -> Task:
     from apps.billing import services as billing_services
     from apps.tasks.actors import task_run
 
@@ -128,6 +131,8 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
         stream=stream, webhook_url=webhook_url or "", surface=surface, request_id=request_id or "",
         idempotency_key=idempotency_key, request_body_hash=body_hash,
     )
+    if public_id:
+        task.public_id = public_id
     if files:
         task.input_files = uploads_store(organization_public_id=api_key.organization.public_id,
                                          task_public_id=task.public_id, files=files)

@@ -50,7 +50,8 @@ async def _imagine(request: HttpRequest, default_model: str) -> HttpResponse:
             params[name] = int(request.GET[name]) if name == "seed" and request.GET[name].isdigit() else request.GET[name]
     names = await parameter_names(model)
     params = fit(fit_size(params, names), names)
-    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="convenience")
+    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="convenience",
+                                    waits=True)
     return await respond(request, submitted, model, image_bytes, with_bytes=True)
 
 
@@ -71,7 +72,8 @@ async def get_audio(request: HttpRequest) -> HttpResponse:
     api_key = await key_authenticate(request)
     voice = request.GET.get("voice") or DEFAULT_VOICE
     params = {"text": _required(request, "text"), "voice": voice}
-    submitted = await engine.submit(request, api_key=api_key, model=voice, params=params, surface="convenience")
+    submitted = await engine.submit(request, api_key=api_key, model=voice, params=params, surface="convenience",
+                                    waits=True)
     return await respond(request, submitted, voice, lambda snap: audio_bytes(snap, filename="audio.mp3"),
                          with_bytes=True)
 
@@ -88,7 +90,8 @@ async def images_vision(request: HttpRequest) -> HttpResponse:
     api_key = await key_authenticate(request)
     model = request.GET.get("model") or VISION_MODEL
     params = vision_params(_required(request, "url"), await parameter_names(model))
-    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="convenience")
+    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="convenience",
+                                    waits=True)
     return await respond(request, submitted, model,
                          lambda snap: HttpResponse(snap.text, content_type="text/plain; charset=utf-8"))
 

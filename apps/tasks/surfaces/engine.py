@@ -25,6 +25,7 @@ TASK_FAILED = "The task failed."
 class Submitted:
     task: Any
     replayed: bool
+    waiter: Any = None  # waiting.Waiter, registered before the task existed (``submit(waits=True)``)
 
 
 def sync_wait_seconds() -> float:
@@ -42,21 +43,37 @@ def _task_submit(**kwargs: Any) -> Any:
 
 
 async def submit(request: HttpRequest, *, api_key: ApiKey, model: str, params: dict[str, Any],
-                 files: dict[str, UploadedFile] | None = None, stream: bool = False, surface: str) -> Submitted:
-    """``task_submit`` in a thread, with the request's Idempotency-Key and a hash of what it asks."""
+                 files: dict[str, UploadedFile] | None = None, stream: bool = False, surface: str,
+                 waits: bool = False) -> Submitted:
+    """``task_submit`` in a thread, with the request's Idempotency-Key and a hash of what it asks.
+    ``waits``: the caller then waits for the task (``respond``), so a waiter is registered under
+    the new task's id before the task exists (see ``waiting.Waiter``)."""
+    from apps.core.ids import new_public_id
+    from apps.tasks.waiting import Waiter
+
     idempotency_key = request.headers.get("Idempotency-Key") or None
     digest = body_hash(request.path, model, params, files or {}) if idempotency_key else None
     # The catalog schema must see each upload under its parameter name: the catalog's placeholder.
     from apps.catalog.services.params import UPLOAD_PLACEHOLDER
 
     uploads = {name: UPLOAD_PLACEHOLDER for name in files or {}}
-    async with _submit_slot():
-        result = await sync_to_async(_task_submit)(
-            api_key=api_key, model=model, params={**params, **uploads}, files=files or None,
-            idempotency_key=idempotency_key, request_body_hash=digest,
-            stream=stream, surface=surface, request_id=getattr(request, "request_id", None),
-        )
-    return Submitted(task=result.task, replayed=bool(result.replayed))
+    waiter = Waiter(new_public_id("task")) if waits else None
+    try:
+        async with _submit_slot():
+            result = await sync_to_async(_task_submit)(
+                api_key=api_key, model=model, params={**params, **uploads}, files=files or None,
+                idempotency_key=idempotency_key, request_body_hash=digest,
+                stream=stream, surface=surface, request_id=getattr(request, "request_id", None),
+                public_id=waiter.task_id if waiter else None,
+            )
+    except BaseException:
+        if waiter is not None:
+            waiter.close()
+        raise
+    if waiter is not None and (result.task is None or result.task.public_id != waiter.task_id):
+        waiter.close()  # an idempotent replay answers with the earlier task
+        waiter = None
+    return Submitted(task=result.task, replayed=bool(result.replayed), waiter=waiter)
 
 
 _submit_slots: dict[int, asyncio.Semaphore] = {}
@@ -78,11 +95,26 @@ def _submit_slot() -> "asyncio.Semaphore | contextlib.nullcontext":
     return slot
 
 
-async def wait(task: Any, timeout_seconds: float | None = None) -> Any:
-    from apps.tasks.waiting import task_wait
+async def wait_snapshot(submitted: Submitted, request: HttpRequest | None = None, *,
+                        with_b64: "bool | Callable[[str], bool]" = False, with_bytes: bool = False,
+                        timeout_seconds: float | None = None) -> TaskSnapshot:
+    """Waits for the submitted task, then snapshots it (still pending when the wait ran out).
+    A success message that carries the task's facts is answered without a database read, and
+    without a thread unless output files must be read."""
+    from apps.tasks.outputs import outputs_from_summary
+    from apps.tasks.waiting import task_wait_for
 
     timeout = sync_wait_seconds() if timeout_seconds is None else timeout_seconds
-    return await task_wait(task_id=task.public_id, timeout_seconds=timeout)
+    waited = await task_wait_for(task_id=submitted.task.public_id, timeout_seconds=timeout, waiter=submitted.waiter,
+                                 submitted=submitted.task if submitted.waiter else None)
+    if waited.summary is None:
+        return await snapshot(waited.task, request, with_b64=with_b64, with_bytes=with_bytes)
+    task, summary = waited.task, waited.summary
+    task.status, task.usage, task.simulated, task.progress = "succeeded", summary["usage"], summary["simulated"], 100
+    outputs = outputs_from_summary(summary["outputs"])
+    if with_bytes or (with_b64 and any(output.file for output in outputs)):
+        return await sync_to_async(_snapshot_sync)(task, request, with_b64, with_bytes, outputs)
+    return _snapshot_sync(task, request, with_b64, with_bytes, outputs)
 
 
 def stream_events(task: Any, last_event_id: str | None = None) -> AsyncIterator[Any]:
@@ -109,7 +141,8 @@ def _state(status: str) -> str:
 
 
 def _snapshot_sync(task: Any, request: HttpRequest | None, with_b64: "bool | Callable[[str], bool]",
-                   with_bytes: bool) -> TaskSnapshot:
+                   with_bytes: bool, outputs_known: list | None = None) -> TaskSnapshot:
+    """``outputs_known``: the task's outputs when already at hand (else read from the database)."""
     from apps.tasks.outputs import output_b64, output_url
 
     base = request.build_absolute_uri("/").rstrip("/") if request is not None else None
@@ -117,7 +150,7 @@ def _snapshot_sync(task: Any, request: HttpRequest | None, with_b64: "bool | Cal
     if callable(with_b64):
         with_b64 = with_b64(task_kind)
     outputs = []
-    for output in task.outputs.all():
+    for output in (task.outputs.all() if outputs_known is None else outputs_known):
         item = OutputSnapshot(kind=output.kind, mime_type=output.mime_type, text=output.text, meta=dict(output.meta or {}))
         if output.file:
             url, expires_at = output_url(output, absolute_base=base)

@@ -32,7 +32,8 @@ async def _speech(request: HttpRequest, *, default_model: str | None) -> HttpRes
     model = require_model(body, default=default_model)
     params = fit({k: v for k, v in body.items() if v is not None}, await parameter_names(model),
                  renames=SPEECH_RENAMES, optional=SPEECH_OPTIONAL)
-    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="openai")
+    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="openai",
+                                    waits=True)
     return await respond(request, submitted, model, audio_bytes, with_bytes=True)
 
 
@@ -65,7 +66,7 @@ async def openai_transcriptions(request: HttpRequest) -> HttpResponse:
     if response_format not in TRANSCRIPTION_FORMATS:
         raise ApplicationError(BAD_TRANSCRIPTION_FORMAT, code="invalid_value", param="response_format")
     submitted = await engine.submit(request, api_key=api_key, model=model, params=params, files=files,
-                                    surface="openai")
+                                    surface="openai", waits=True)
     return await respond(request, submitted, model, lambda snap: openai_transcription(snap, response_format))
 
 
@@ -73,5 +74,5 @@ async def openai_transcriptions(request: HttpRequest) -> HttpResponse:
 async def aiml_stt(request: HttpRequest) -> HttpResponse:
     api_key, model, params, files = await _transcription_inputs(request)
     submitted = await engine.submit(request, api_key=api_key, model=model, params=params, files=files,
-                                    surface="aiml")
+                                    surface="aiml", waits=True)
     return await respond(request, submitted, model, lambda snap: deepgram_transcription(snap, model))

@@ -47,7 +47,7 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
     stream = is_true(body.get("stream", False))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     submitted = await engine.submit(request, api_key=api_key, model=model, params=chat_params(body),
-                                    stream=stream, surface="openai")
+                                    stream=stream, surface="openai", waits=not stream)
     if stream:
         response = sse_response(chat_chunks(submitted.task, model=model, include_usage=include_usage,
                                             last_event_id=request.headers.get("Last-Event-ID")))

@@ -52,7 +52,8 @@ async def _generate(request: HttpRequest, *, seed_003: bool) -> HttpResponse:
     if response_format not in RESPONSE_FORMATS:
         raise ApplicationError(BAD_RESPONSE_FORMAT, code="invalid_value", param="response_format")
     params = await image_params(body, model)
-    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="openai")
+    submitted = await engine.submit(request, api_key=api_key, model=model, params=params, surface="openai",
+                                    waits=True)
     if seed_003:
         return await respond(request, submitted, model, lambda snap: aiml_images(snap, model), with_b64=True)
     return await respond(request, submitted, model, lambda snap: openai_images(snap, response_format),

@@ -15,8 +15,7 @@ Render = Callable[[TaskSnapshot], "HttpResponse | dict[str, Any]"]
 
 async def respond(request: HttpRequest, submitted: engine.Submitted, model: str, render: Render, *,
                   with_b64: "bool | Callable[[str], bool]" = False, with_bytes: bool = False) -> HttpResponse:
-    task = await engine.wait(submitted.task)
-    snap = await engine.snapshot(task, request, with_b64=with_b64, with_bytes=with_bytes)
+    snap = await engine.wait_snapshot(submitted, request, with_b64=with_b64, with_bytes=with_bytes)
     if snap.state == PENDING:
         response: HttpResponse = JsonResponse(pending_body(snap, model), status=202)
         response["Location"] = f"/v1/tasks/{snap.id}"

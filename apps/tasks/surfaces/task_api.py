@@ -20,7 +20,7 @@ async def task_create(request: HttpRequest) -> HttpResponse:
     model = require_model(params)
     stream = is_true(params.pop("stream", False))
     submitted = await engine.submit(request, api_key=api_key, model=model, params=params, files=files,
-                                    stream=stream, surface="task_api")
+                                    stream=stream, surface="task_api", waits=not stream)
     if stream:
         response = sse_response(chat_chunks(submitted.task, model=model, object_name="task.completion.chunk",
                                             last_event_id=request.headers.get("Last-Event-ID")))
