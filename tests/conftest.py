@@ -46,6 +46,7 @@ def _isolated_cache():
 
     from apps.catalog.cache import catalog_cache_clear
     from apps.catalog.services.health import route_health_discard
+    from apps.accounts.services import api_key_touch_forget
     from apps.tasks.selectors import plan_local_clear
 
     cache.clear()
@@ -53,6 +54,7 @@ def _isolated_cache():
     catalog_cache_clear()
     route_health_discard()
     plan_local_clear()
+    api_key_touch_forget()
     yield
 
 

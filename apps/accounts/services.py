@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -159,7 +161,21 @@ def api_key_update(*, api_key: ApiKey, **fields) -> ApiKey:
     return api_key
 
 
+# Per process, when each key last asked the shared cache whether its use is due: between two
+# asks no request of this process needs a Redis round trip for it.
+_touch_asked: dict[int, float] = {}
+
+
 def api_key_touch(*, api_key: ApiKey) -> None:
     """Records last use at most once per key per API_KEY_TOUCH_SECONDS (not a write per request)."""
+    now = time.monotonic()
+    if now - _touch_asked.get(api_key.pk, -math.inf) < settings.API_KEY_TOUCH_SECONDS:
+        return
+    _touch_asked[api_key.pk] = now
     if cache.add(f"apikey-touch:{api_key.pk}", 1, settings.API_KEY_TOUCH_SECONDS):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+
+
+def api_key_touch_forget() -> None:
+    """For tests: every key's next use asks the shared cache again."""
+    _touch_asked.clear()

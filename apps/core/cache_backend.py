@@ -8,7 +8,10 @@ CPU under load. The client, and so its pools, is shared here; redis-py pools are
 
 Django's client also builds a new ``redis.Redis`` object per operation (redis-py 8 fills a
 table of response callbacks for each): measured at ~3 % of a web process's CPU. One object per
-pool is kept instead; ``redis.Redis`` is thread-safe."""
+pool is kept instead; ``redis.Redis`` is thread-safe.
+
+``incr`` is one round trip (a Lua script) instead of Django's EXISTS then INCRBY: django-
+ratelimit increments two counters per API request."""
 from __future__ import annotations
 
 import threading
@@ -20,10 +23,25 @@ _clients: dict[tuple, RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
+# INCRBY only an existing key (Django's contract: a missing key raises ValueError).
+_INCR_EXISTING = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end"
+
+
 class SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._redis_by_pool: dict[int, object] = {}
+        self._incr_scripts: dict[int, object] = {}
+
+    def incr(self, key, delta):
+        client = self.get_client(key, write=True)
+        script = self._incr_scripts.get(id(client))
+        if script is None:
+            script = self._incr_scripts[id(client)] = client.register_script(_INCR_EXISTING)
+        value = script(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError("Key '%s' not found." % key)
+        return value
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)

@@ -107,3 +107,21 @@ def test_the_key_is_looked_up_once_per_request(api_client, api_key, monkeypatch)
 
     assert response.status_code == 200 and response["X-RateLimit-Limit"]
     assert len(lookups) == 1
+
+
+def test_touch_asks_the_shared_cache_once_per_window_per_process(api_key, monkeypatch, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    from apps.accounts import services
+
+    asked = []
+    real_add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *a, **k: asked.append(a[0]) or real_add(*a, **k))
+    services.api_key_touch(api_key=api_key[0])
+    services.api_key_touch(api_key=api_key[0])
+    assert len(asked) == 1  # the second use in this process needs no Redis round trip
+    first = ApiKey.objects.get(pk=api_key[0].pk).last_used_at
+    services.api_key_touch_forget()  # as another process would: it asks, the shared key says "done"
+    with django_assert_max_num_queries(0):
+        services.api_key_touch(api_key=api_key[0])
+    assert len(asked) == 2 and ApiKey.objects.get(pk=api_key[0].pk).last_used_at == first

@@ -29,3 +29,29 @@ def test_one_redis_object_per_pool_across_operations():
     assert client.get_client(write=False) is first  # one server: reads use the same pool
     cache.set("shared-client-probe", 7)
     assert cache.incr("shared-client-probe") == 8
+
+
+def test_incr_is_one_round_trip_and_keeps_djangos_contract():
+    import pytest
+
+    client = caches["default"]._cache
+    redis_client = client.get_client(write=True)
+    calls = []
+    real = redis_client.execute_command
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    redis_client.execute_command = counted
+    try:
+        cache.set("incr-probe", 5)
+        cache.incr("incr-probe")  # the first use may load the script into Redis
+        calls.clear()
+        assert cache.incr("incr-probe", 3) == 9
+        assert len(calls) == 1  # EVALSHA (or EVAL once), not EXISTS + INCRBY
+        with pytest.raises(ValueError):
+            cache.incr("incr-missing")
+        assert cache.get("incr-missing") is None  # a missing key is not created
+    finally:
+        del redis_client.execute_command

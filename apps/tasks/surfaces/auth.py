@@ -19,8 +19,11 @@ async def key_authenticate(request: HttpRequest) -> ApiKey:
     return await secret_authenticate(secret, request)
 
 
-async def secret_authenticate(secret: str, request: HttpRequest | None = None) -> ApiKey:
-    api_key = await sync_to_async(authenticate_secret)(secret, request)
-    # Callers read the organization off the key; load it here, not lazily in async code.
-    await sync_to_async(lambda: api_key.organization)()
+def _authenticate_with_organization(secret: str, request: HttpRequest | None) -> ApiKey:
+    api_key = authenticate_secret(secret, request)
+    api_key.organization  # noqa: B018 - callers read it in async code: load it here, in the thread
     return api_key
+
+
+async def secret_authenticate(secret: str, request: HttpRequest | None = None) -> ApiKey:
+    return await sync_to_async(_authenticate_with_organization)(secret, request)
