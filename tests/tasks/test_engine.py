@@ -190,3 +190,31 @@ def test_organization_at_concurrency_cap_defers(funded, api_key, broker, setting
     Task.objects.filter(pk=first.pk).update(status=TaskStatus.RUNNING)
     assert task_execute(task_id=second.public_id) == "deferred"
     assert Task.objects.get(pk=second.pk).status == TaskStatus.QUEUED
+
+
+def test_claim_counts_only_this_organizations_running_tasks_and_stamps_times(funded, api_key, broker, settings):
+    from apps.tasks.services.running import _claim
+
+    settings.TOLLGATE_MAX_RUNNING_TASKS = 2
+    running = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    queued = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    Task.objects.filter(pk=running.pk).update(status=TaskStatus.RUNNING)
+    other = Task.objects.get(pk=running.pk)
+    other.pk, other.public_id, other.organization = None, "task_other_org", organization_other(funded)
+    other.save()  # a running task of another organization does not count against this one's cap
+    before = timezone.now()
+
+    assert _claim(queued) is True
+    stored = Task.objects.get(pk=queued.pk)
+    assert stored.status == TaskStatus.RUNNING and before <= stored.started_at <= timezone.now()
+    assert (stored.started_at, stored.lease_until) == (queued.started_at, queued.lease_until)
+    assert stored.lease_until - stored.started_at == timedelta(seconds=settings.TOLLGATE_TASK_TIME_LIMIT_SECONDS)
+    third = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    assert _claim(third) is False  # two running now: at the cap
+    assert _claim(Task.objects.get(pk=queued.pk)) is False  # claimed with a live lease: not again
+
+
+def organization_other(organization):
+    from apps.accounts.models import Organization
+
+    return Organization.objects.create(name="Other")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiKey, Organization
 from apps.billing.lock_objects import balance_lock, hold_lock
 from apps.billing.models import Balance, EntryKind, Hold, HoldState, LedgerEntry
-from apps.billing.services.ledger import entries_apply, entry_append
+from apps.billing.services.ledger import balance_move, entries_apply, entry_append
 from apps.core.errors import INSUFFICIENT_CREDITS, PERMISSION, ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -122,14 +122,8 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
 
 def _hold_balance_update(*, organization_id: int, amount_micros: int) -> bool:
     """The balance half of ``entries_apply`` for a hold whose entry is already inserted."""
-    from django.db.models import Value
-    from django.db.models.functions import Greatest, Least
-
-    return bool(Balance.objects.filter(organization_id=organization_id, balance_micros__gte=0)
-                .filter(balance_micros__gte=F("held_micros") + amount_micros)
-                .update(held_micros=F("held_micros") + amount_micros,
-                        floor_micros=Greatest(F("floor_micros"),
-                                              Least(Value(0), F("balance_micros") - F("held_micros") - amount_micros))))
+    return balance_move(organization_id=organization_id, amount_micros=0, held_delta_micros=amount_micros,
+                         require_available_micros=amount_micros)
 
 
 def _frozen() -> ApplicationError:
