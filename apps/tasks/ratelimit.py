@@ -111,6 +111,17 @@ def _too_many(verdict: Verdict):
     return _headers(error_response(exc), verdict)
 
 
+def _check_then_authenticate(request) -> Verdict | None:
+    """Under ASGI: the rate-limit check, then (a request let through) the key's authentication
+    in the same thread, so the async view does not hop to a thread again for it."""
+    from apps.tasks.surfaces.auth import authentication_prime
+
+    verdict = rate_limit_check(request)
+    if verdict is not None and verdict.retry_after is None:
+        authentication_prime(request)
+    return verdict
+
+
 class RateLimitMiddleware(HybridMiddleware):
     """Under ASGI only the Redis check runs in a thread, never the wait of a long-polling view."""
 
@@ -122,7 +133,7 @@ class RateLimitMiddleware(HybridMiddleware):
         return _headers(response, verdict) if verdict is not None else response
 
     async def acall(self, request):
-        verdict = await sync_to_async(rate_limit_check)(request)
+        verdict = await sync_to_async(_check_then_authenticate)(request)
         if verdict is not None and verdict.retry_after is not None:
             return _too_many(verdict)
         response = await self.get_response(request)

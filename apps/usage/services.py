@@ -6,7 +6,7 @@ from datetime import timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from apps.accounts.models import ApiKey, Organization
@@ -82,9 +82,7 @@ def _rollup_add(record: UsageRecord) -> None:
     key = {"organization_id": record.organization_id, "day": record.created_at.astimezone(timezone.utc).date(),
            "model_id": record.model_id, "api_key_id": record.api_key_id}
     amounts = {name: getattr(record, name) for name in ROLLUP_SUMS}
-    increments = {"requests": F("requests") + 1, **{name: F(name) + value for name, value in amounts.items()}}
-    rows = UsageDaily.objects.filter(**key)
-    if rows.update(**increments):
+    if _rollup_increment(key, amounts):
         return
     try:
         with transaction.atomic():
@@ -92,8 +90,26 @@ def _rollup_add(record: UsageRecord) -> None:
         return
     except IntegrityError:
         pass  # a concurrent first writer won; it has committed by now
-    if not rows.update(**increments):
+    if not _rollup_increment(key, amounts):
         raise RuntimeError(f"usage roll-up row vanished for {key}")
+
+
+def _rollup_increment(key: dict, amounts: dict[str, int]) -> bool:
+    """UPDATE … SET x = x + n for one roll-up row, written out by hand: every task runs it, and
+    the ORM spent more CPU building its ten expressions than the database spent running it."""
+    if not all(isinstance(value, int) for value in amounts.values()):
+        raise TypeError("roll-up sums are integers")
+    day = UsageDaily._meta.get_field("day").get_db_prep_value(key["day"], connection)
+    sets = ", ".join(f'"{name}" = "{name}" + %s' for name in amounts)
+    where = '"organization_id" = %s AND "day" = %s AND "model_id" = %s AND ' + (
+        '"api_key_id" IS NULL' if key["api_key_id"] is None else '"api_key_id" = %s')
+    params = [*amounts.values(), key["organization_id"], day, key["model_id"]]
+    if key["api_key_id"] is not None:
+        params.append(key["api_key_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{UsageDaily._meta.db_table}" SET "requests" = "requests" + 1, {sets} WHERE {where}',
+                       params)
+        return cursor.rowcount == 1
 
 
 @transaction.atomic

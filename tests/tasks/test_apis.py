@@ -140,3 +140,30 @@ def test_rate_limit_is_per_organization_across_keys(funded, api_key, user, broke
     assert _create(other).status_code == 429
     assert Task.objects.count() == 1
     assert balance(funded).balance_micros == FUNDS_MICROS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_views_reuse_the_authentication_done_beside_the_rate_limit(api_key, settings, monkeypatch):
+    """Under ASGI the rate-limit thread also authenticates the key; the view then takes no
+    thread for it. A revoked key is still refused with 401 by the view."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+    from apps.accounts.authentication import REVOKED_KEY
+    from apps.accounts.services import api_key_revoke
+    from apps.tasks.surfaces import auth
+
+    settings.TOLLGATE_RATE_LIMIT_ENABLED = True
+    calls = []
+    real = auth._authenticate_with_organization
+    monkeypatch.setattr(auth, "_authenticate_with_organization", lambda *a: calls.append(a[0]) or real(*a))
+    client = AsyncClient()
+    headers = {"Authorization": f"Bearer {api_key[1]}"}
+
+    response = async_to_sync(client.get)("/check", headers=headers)
+    assert response.status_code == 200, response.content
+    assert len(calls) == 1
+    assert response["X-RateLimit-Limit"]
+
+    api_key_revoke(api_key=api_key[0])
+    response = async_to_sync(client.get)("/check", headers=headers)
+    assert response.status_code == 401 and response.json()["error"]["message"] == REVOKED_KEY
