@@ -133,6 +133,8 @@ class RateLimitMiddleware(HybridMiddleware):
         return _headers(response, verdict) if verdict is not None else response
 
     async def acall(self, request):
+        if not settings.TOLLGATE_RATE_LIMIT_ENABLED or not is_api_path(request.path):
+            return await self.get_response(request)  # nothing to count: no thread for it
         verdict = await sync_to_async(_check_then_authenticate)(request)
         if verdict is not None and verdict.retry_after is not None:
             return _too_many(verdict)
