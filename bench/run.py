@@ -166,9 +166,12 @@ def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
     wrk(floor_url, clients=8, seconds=3)
     wrk(chat_url, clients=8, seconds=5, **chat)
 
-    log(f"phase 1: one client, upstream 0 ms ({seconds} s floor, {seconds + 5} s chat)")
+    # The floor runs before and after each chat run: the ratios use the mean of both, so a box
+    # whose speed drifts during the run (other guests' CPU steal) moves both sides alike.
+    log(f"phase 1: one client, upstream 0 ms ({seconds} s floor, {seconds + 5} s chat, {seconds} s floor)")
     results["floor_c1"] = wrk(floor_url, clients=1, seconds=seconds)
     results["chat_c1"] = wrk(chat_url, clients=1, seconds=seconds + 5, **chat)
+    results["floor_c1_after"] = wrk(floor_url, clients=1, seconds=seconds)
     stack.check_alive()
 
     log(f"phase 2: time to first token, {config.ttft_requests} sequential streamed requests (httpx)")
@@ -181,11 +184,13 @@ def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
                                                      deadline_seconds=30)
     stack.check_alive()
 
-    log(f"phase 3: {config.clients} clients, upstream 0 ms ({seconds} s floor, {seconds + 5} s chat)")
+    log(f"phase 3: {config.clients} clients, upstream 0 ms ({seconds} s floor, {seconds + 5} s chat, "
+        f"{seconds} s floor after the backlog drains)")
     results["floor_c32"] = wrk(floor_url, clients=config.clients, seconds=seconds)
     results["chat_c32"] = wrk(chat_url, clients=config.clients, seconds=seconds + 5, **chat)
     stack.check_alive()
     results["drain_after_c32"] = drain(stack, 30)
+    results["floor_c32_after"] = wrk(floor_url, clients=config.clients, seconds=seconds)
 
     log(f"phase 4: {config.slow_clients} clients, upstream {config.slow_upstream_ms} ms "
         f"({config.slow_phase_seconds} s chat)")
