@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.accounts.models import ApiKey, Invitation, Membership, Organization, User
-from apps.accounts.services import api_key_revoke
+from apps.accounts.models import ApiKey, Invitation, Membership, Organization, Role, User
+from apps.accounts.services import LAST_OWNER, api_key_revoke
 from apps.core.money import micros_to_display
 from apps.dashboard.staff.selectors import organization_balances_annotate
 from apps.dashboard.staff.services import FREEZE_REASON_REQUIRED, organization_freeze, organization_unfreeze
@@ -35,8 +35,32 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """Staff edits keep the rule the dashboard's services enforce: an organization that has an
+    owner keeps at least one (a deleted row or a role changed away from owner counts)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        owners = set(Membership.objects.filter(organization=self.instance, role=Role.OWNER).values_list("pk", flat=True))
+        if not owners:
+            return  # no owner to keep (an organization being set up by staff)
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            key = form.instance.pk or id(form)
+            if self._should_delete_form(form) or form.cleaned_data.get("role") != Role.OWNER:
+                owners.discard(key)
+            else:
+                owners.add(key)
+        if not owners:
+            raise forms.ValidationError(LAST_OWNER)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ("user",)
 

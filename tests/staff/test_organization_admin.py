@@ -260,3 +260,32 @@ def test_changelist_sorts_by_available_credit(client, superuser, organization, o
     response = client.get(CHANGELIST + "?o=-4")  # the 4th column, available, descending
 
     assert [o.pk for o in response.context["cl"].result_list] == [other_organization[0].pk, organization.pk]
+
+
+def _membership_forms(membership, **fields):
+    form = {"memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1", "memberships-0-id": str(membership.pk),
+            "memberships-0-organization": str(membership.organization_id), "memberships-0-user": str(membership.user_id),
+            "memberships-0-role": membership.role}
+    form.update({f"memberships-0-{name}": value for name, value in fields.items()})
+    return form
+
+
+def test_membership_inline_keeps_the_last_owner(client, superuser, organization, user):
+    from apps.accounts.models import Membership, Role
+    from apps.accounts.services import LAST_OWNER
+
+    owner = Membership.objects.get(organization=organization, user=user)
+    client.force_login(superuser)
+    url = f"{CHANGELIST}{organization.pk}/change/"
+
+    for change in ({"DELETE": "on"}, {"role": Role.MEMBER}):
+        response = client.post(url, _change_form(organization, **_membership_forms(owner, **change)))
+        assert response.status_code == 200 and LAST_OWNER in response.content.decode()
+        owner.refresh_from_db()
+        assert owner.role == Role.OWNER
+
+    other = User.objects.create_user(email="second@example.com", password="x" * 12)
+    second = Membership.objects.create(organization=organization, user=other, role=Role.OWNER)
+    response = client.post(url, _change_form(organization, **_membership_forms(owner, DELETE="on")))
+    assert response.status_code == 302  # another owner remains
+    assert list(Membership.objects.filter(organization=organization).values_list("pk", flat=True)) == [second.pk]
