@@ -35,10 +35,11 @@ def test_retry_creates_a_new_task_with_a_new_hold(funded, api_key, worker):
 
 def test_refund_credits_the_cost_once(funded, api_key, worker):
     task = wait_finished(task_submit(api_key=api_key[0], model="test/chat", params=PARAMS).task.public_id)
-    task_refund(task=task)
-    task_refund(task=task)
+    first = task_refund(task=task)
+    assert task_refund(task=task) == first
     assert balance(funded).balance_micros == FUNDS_MICROS
     assert LedgerEntry.objects.filter(kind="refund", idempotency_key=f"refund:{task.public_id}").count() == 1
+    assert task.events.filter(message="refunded").count() == 1  # the timeline shows one refund
 
 
 def test_refund_of_uncharged_task_is_refused(funded, api_key, broker):

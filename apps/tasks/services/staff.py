@@ -45,10 +45,19 @@ def task_refund(*, task: Task, actor=None):
 
     if task.status != TaskStatus.SUCCEEDED or not task.cost_micros:
         raise ApplicationError(NOT_REFUNDABLE, code="task_not_refundable", type=CONFLICT, status=409)
+    from apps.billing.services.ledger import entry_find
+
+    idempotency_key = f"refund:{task.public_id}"
     with transaction.atomic():
+        # The task row lock serializes refunds of one task (then the balance lock, as in the
+        # settle): a repeated refund returns the first entry and adds no second timeline event.
+        Task.objects.select_for_update().filter(pk=task.pk).exists()
+        existing = entry_find(organization_id=task.organization_id, idempotency_key=idempotency_key)
+        if existing is not None:
+            return existing
         entry = billing_services.credit_grant(
             organization=task.organization, amount_micros=task.cost_micros, kind="refund",
-            idempotency_key=f"refund:{task.public_id}", reason=f"Refund of {task.public_id}", actor=actor,
+            idempotency_key=idempotency_key, reason=f"Refund of {task.public_id}", actor=actor,
             details={"task_id": task.public_id},
         )
         task_event_add(task_pk=task.pk, message="refunded", data={"amount_micros": task.cost_micros})
