@@ -97,3 +97,19 @@ def test_malformed_cursor_falls_back_to_the_first_page(owner_client):
     response = owner_client.get("/tasks/?cursor=not-a-cursor")
     assert response.status_code == 200
     assert b"cursor" in response.content.lower()
+
+
+def test_task_list_day_filters_are_whole_utc_days(owner_client, organization, make_task):
+    from datetime import datetime, timezone as dt_timezone
+
+    from apps.tasks.models import Task
+
+    late = make_task(organization=organization)  # the day's last microsecond, UTC
+    Task.objects.filter(pk=late.pk).update(created_at=datetime(2026, 3, 9, 23, 59, 59, 999999, tzinfo=dt_timezone.utc))
+    early = make_task(organization=organization)
+    Task.objects.filter(pk=early.pk).update(created_at=datetime(2026, 3, 10, 0, 0, tzinfo=dt_timezone.utc))
+
+    on_ninth = owner_client.get("/tasks/?since=2026-03-09&until=2026-03-09").content.decode()
+    assert link(late) in on_ninth and link(early) not in on_ninth
+    on_tenth = owner_client.get("/tasks/?since=2026-03-10&until=2026-03-10").content.decode()
+    assert link(early) in on_tenth and link(late) not in on_tenth

@@ -2,13 +2,12 @@
 endpoint the detail page polls while the task runs."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from apps.accounts.selectors import api_key_list
 from apps.core.errors import ApplicationError
@@ -18,6 +17,7 @@ from apps.dashboard.pagination import PAGE_SIZE, cursor_page
 from apps.dashboard.site import base_url
 from apps.tasks.outputs import output_url
 from apps.tasks.selectors import task_get, task_list, task_timeline
+from apps.usage.selectors import day_start
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled", "expired")
 
@@ -43,14 +43,6 @@ def task_or_404(request, task_id: str):
         raise Http404 from None
 
 
-def _day_start(day) -> datetime | None:
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
-
-
-def _day_end(day) -> datetime | None:
-    return timezone.make_aware(datetime.combine(day, time.max)) if day else None
-
-
 @organization_required()
 def task_list_view(request):
     form = TaskFilterForm(request.GET or None, organization=request.organization)
@@ -60,8 +52,9 @@ def task_list_view(request):
         "status": filters.get("status") or None,
         "model": (filters.get("model") or "").strip() or None,
         "api_key": form.keys.get(filters.get("key")) if filters.get("key") else None,
-        "since": _day_start(filters.get("since")),
-        "until": _day_end(filters.get("until")),
+        # Whole UTC days, "To" included (as on the usage page): until = the next day's start.
+        "since": day_start(filters["since"]) if filters.get("since") else None,
+        "until": day_start(filters["until"] + timedelta(days=1)) if filters.get("until") else None,
         "limit": PAGE_SIZE,
     }
     try:
