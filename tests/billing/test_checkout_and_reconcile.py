@@ -82,15 +82,46 @@ def sessions_list(sessions):
     return lambda r: Reply.json({"object": "list", "url": "/v1/checkout/sessions", "has_more": False, "data": sessions})
 
 
+def intents_list(intents):
+    return lambda r: Reply.json({"object": "list", "url": "/v1/payment_intents", "has_more": False, "data": intents})
+
+
+def auto_recharge_intent(organization, intent_id="pi_auto_1", cents=2_000, purpose="auto_recharge"):
+    return {"id": intent_id, "object": "payment_intent", "status": "succeeded", "amount": cents,
+            "amount_received": cents, "currency": "usd", "customer": "cus_1", "latest_charge": f"ch_{intent_id}",
+            "metadata": {"organization_id": organization.public_id, "purpose": purpose}}
+
+
 def test_reconcile_agrees_after_the_webhook(organization, fake_stripe, post_event, capsys):
     session = {**checkout_session(organization, cents=2_000), "status": "complete"}
     fake_stripe.route("GET", r"/v1/checkout/sessions", sessions_list([session]))
+    fake_stripe.route("GET", r"/v1/payment_intents", intents_list([]))
     post_event(event("evt_1", "checkout.session.completed", session))
 
     call_command("reconcile_stripe")
 
     assert "Stripe and the ledger agree" in capsys.readouterr().out
-    assert form_query(fake_stripe.requests[-1]) == {"limit": "100", "status": "complete"}
+    listed = {r.path: form_query(r) for r in fake_stripe.requests if r.method == "GET"}
+    assert listed == {"/v1/checkout/sessions": {"limit": "100", "status": "complete"},
+                      "/v1/payment_intents": {"limit": "100"}}
+
+
+def test_reconcile_covers_auto_recharge_payments(organization, fake_stripe, post_event, capsys):
+    """An off-session auto-recharge is credited by its payment_intent.succeeded webhook: a lost
+    webhook shows up; a Checkout payment's own PaymentIntent is not counted twice."""
+    fake_stripe.route("GET", r"/v1/checkout/sessions", sessions_list([]))
+    paid = auto_recharge_intent(organization)
+    checkout_pi = auto_recharge_intent(organization, intent_id="pi_checkout", purpose="")
+    fake_stripe.route("GET", r"/v1/payment_intents", intents_list([paid, checkout_pi]))
+
+    with pytest.raises(CommandError):
+        call_command("reconcile_stripe")
+    assert capsys.readouterr().out.splitlines() == [
+        f"pi_auto_1: paid 20000000 micro-USD for {organization.public_id} in Stripe, not credited"]
+
+    post_event(event("evt_pi", "payment_intent.succeeded", paid))
+    call_command("reconcile_stripe")
+    assert "Stripe and the ledger agree" in capsys.readouterr().out
 
 
 def form_query(request) -> dict[str, str]:
@@ -102,6 +133,7 @@ def test_reconcile_reports_missing_and_unknown_credits(organization, fake_stripe
     post_event(event("evt_1", "checkout.session.completed", credited))
     missing = {**checkout_session(organization, session_id="cs_missing", cents=3_000, pi="pi_2"), "status": "complete"}
     fake_stripe.route("GET", r"/v1/checkout/sessions", sessions_list([missing]))
+    fake_stripe.route("GET", r"/v1/payment_intents", intents_list([]))
 
     with pytest.raises(CommandError):
         call_command("reconcile_stripe")

@@ -5,10 +5,11 @@ from apps.billing.stripe_client import stripe_is_configured
 
 
 class Command(BaseCommand):
-    help = "Compare paid Stripe Checkout Sessions with ledger top-ups; non-zero exit on any difference."
+    help = ("Compare paid Stripe Checkout Sessions and succeeded auto-recharge payments with ledger top-ups; "
+            "non-zero exit on any difference.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", type=int, help="only sessions created at/after this Unix time")
+        parser.add_argument("--since", type=int, help="only Stripe objects created at/after this Unix time")
 
     def handle(self, *args, **options):
         if not stripe_is_configured():
