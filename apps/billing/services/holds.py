@@ -98,7 +98,8 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
                 if Balance.objects.filter(organization_id=organization.pk).exists():
                     raise _insufficient()
                 Balance.objects.get_or_create(organization_id=organization.pk)  # first use: an empty balance
-                if not _hold_balance_update(organization_id=organization.pk, amount_micros=amount_micros):
+                if not balance_move(organization_id=organization.pk, amount_micros=0, held_delta_micros=amount_micros,
+                                    require_available_micros=amount_micros):
                     raise _insufficient()
             # From here on the balance row is locked until commit: every other hold waits. The
             # freeze flag and the monthly budget are read under it, in one statement.
@@ -118,12 +119,6 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
         return existing
     _after_hold(organization=organization, amount_micros=amount_micros)
     return hold
-
-
-def _hold_balance_update(*, organization_id: int, amount_micros: int) -> bool:
-    """The balance half of ``entries_apply`` for a hold whose entry is already inserted."""
-    return balance_move(organization_id=organization_id, amount_micros=0, held_delta_micros=amount_micros,
-                         require_available_micros=amount_micros)
 
 
 def _frozen() -> ApplicationError:
@@ -179,15 +174,14 @@ def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None
         raise ValueError("amount_micros must be a non-negative int")
     if expected is not None and amount_micros <= expected.amount_micros:
         # One round trip less: the compare-and-set matches only the hold the caller described.
-        hold = Hold(task_id=task_id, organization_id=expected.organization_id, api_key_id=expected.api_key_id,
-                    amount_micros=expected.amount_micros, state=HoldState.OPEN)
         with transaction.atomic(savepoint=False):
-            resolved = Hold.objects.filter(
+            if Hold.objects.filter(
                 task_id=task_id, state=HoldState.OPEN, amount_micros=expected.amount_micros,
                 organization_id=expected.organization_id, api_key_id=expected.api_key_id,
             ).update(state=HoldState.CAPTURED, captured_micros=amount_micros, overrun_micros=0, shortfall_micros=0,
-                     resolved_at=timezone.now())
-            if resolved:
+                     resolved_at=timezone.now()):
+                hold = Hold(task_id=task_id, organization_id=expected.organization_id, api_key_id=expected.api_key_id,
+                            amount_micros=expected.amount_micros)
                 return _capture_entries_apply(hold, amount_micros)
     hold = Hold.objects.filter(task_id=task_id).first()
     if hold is None:
@@ -208,18 +202,18 @@ def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None
 
 
 def _capture_entries_apply(hold: Hold, amount_micros: int) -> CaptureResult:
-    """The entries of a capture within the hold, once its compare-and-set has won."""
+    """The entries of a capture within the hold, once its compare-and-set has won (inside the
+    compare-and-set's transaction: the callers hold it open)."""
     task_id = hold.task_id
     released = hold.amount_micros - amount_micros
-    with transaction.atomic(savepoint=False):
-        entries = [LedgerEntry(kind=EntryKind.CAPTURE, amount_micros=-amount_micros, held_delta_micros=-amount_micros,
-                               idempotency_key=f"task:{task_id}:capture", task_id=task_id, api_key_id=hold.api_key_id)]
-        if released:
-            entries.append(LedgerEntry(kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-released,
-                                       idempotency_key=f"task:{task_id}:release", task_id=task_id,
-                                       api_key_id=hold.api_key_id, reason="unused remainder"))
-        if not entries_apply(organization_id=hold.organization_id, entries=entries):
-            raise RuntimeError(f"no balance row for the hold of {task_id}")
+    entries = [LedgerEntry(kind=EntryKind.CAPTURE, amount_micros=-amount_micros, held_delta_micros=-amount_micros,
+                           idempotency_key=f"task:{task_id}:capture", task_id=task_id, api_key_id=hold.api_key_id)]
+    if released:
+        entries.append(LedgerEntry(kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-released,
+                                   idempotency_key=f"task:{task_id}:release", task_id=task_id,
+                                   api_key_id=hold.api_key_id, reason="unused remainder"))
+    if not entries_apply(organization_id=hold.organization_id, entries=entries):
+        raise RuntimeError(f"no balance row for the hold of {task_id}")
     return CaptureResult(amount_micros, released, 0, 0)
 
 

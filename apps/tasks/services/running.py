@@ -108,9 +108,10 @@ def task_execute(*, task_id: str, poll: bool = False) -> str:
         return "expired"
     poll = poll or task.provider_job is not None  # a re-sent run message must not submit the job twice
     if not _claim(task):
-        if task.status == TaskStatus.QUEUED and Task.objects.filter(pk=task.pk, status=TaskStatus.QUEUED).exists():
-            # At the organization's running cap: wait, don't drop (touch it: alive for the sweep).
-            Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())
+        # Still queued: the organization is at its running cap. Wait, don't drop; the touch
+        # (alive for the sweep) is also the check, in one statement.
+        if task.status == TaskStatus.QUEUED and Task.objects.filter(pk=task.pk, status=TaskStatus.QUEUED).update(
+                updated_at=timezone.now()):
             task_run.send_with_options(args=(task_id,), delay=int(settings.TOLLGATE_TASK_CAP_DELAY_SECONDS * 1000))
             return "deferred"
         return "busy"

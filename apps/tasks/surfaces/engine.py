@@ -101,6 +101,7 @@ async def wait_snapshot(submitted: Submitted, request: HttpRequest | None = None
     """Waits for the submitted task, then snapshots it (still pending when the wait ran out).
     A success message that carries the task's facts is answered without a database read, and
     without a thread unless output files must be read."""
+    from apps.tasks.models import TaskStatus
     from apps.tasks.outputs import outputs_from_summary
     from apps.tasks.waiting import task_wait_for
 
@@ -110,7 +111,7 @@ async def wait_snapshot(submitted: Submitted, request: HttpRequest | None = None
     if waited.summary is None:
         return await snapshot(waited.task, request, with_b64=with_b64, with_bytes=with_bytes)
     task, summary = waited.task, waited.summary
-    task.status, task.usage, task.simulated, task.progress = "succeeded", summary["usage"], summary["simulated"], 100
+    task.status, task.usage, task.simulated, task.progress = TaskStatus.SUCCEEDED, summary["usage"], summary["simulated"], 100
     outputs = outputs_from_summary(summary["outputs"])
     if with_bytes or (with_b64 and any(output.file for output in outputs)):
         return await sync_to_async(_snapshot_sync)(task, request, with_b64, with_bytes, outputs)
