@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core import statements
 from apps.providers.base import Output
 from apps.tasks.models import Task, TaskOutput
 
@@ -54,10 +55,8 @@ def outputs_rows_save(rows: list[TaskOutput]) -> None:
     sets each row's primary key."""
     for row in rows:
         row.pk = None  # a key from a rolled-back attempt means nothing
-    if rows:
-        TaskOutput.objects.bulk_create(rows, update_conflicts=True, unique_fields=["task", "index"],
-                                       update_fields=["kind", "mime_type", "meta", "text", "size_bytes", "file",
-                                                      "updated_at"])
+    statements.insert(rows, conflict=(["task", "index"], ["kind", "mime_type", "meta", "text", "size_bytes", "file",
+                                                          "updated_at"]))
 
 
 # Completion messages carry at most this much output text; a longer answer is read from the database.

@@ -10,6 +10,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from apps.accounts.models import ApiKey, Organization
+from apps.core import statements
 from apps.usage.models import UsageDaily, UsageRecord
 
 # Quantities mirrored into columns (the rest stays in the JSON).
@@ -42,7 +43,7 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
         # In a savepoint (unless the caller opted out): a duplicate task_id rolls back before
         # counting anything, and the first record is returned.
         with transaction.atomic() if savepoint else nullcontext():
-            record.save()
+            statements.insert([record])
             if not defer_rollup:
                 _rollup_add(record)
     except IntegrityError:
@@ -99,17 +100,15 @@ def _rollup_increment(key: dict, amounts: dict[str, int]) -> bool:
     the ORM spent more CPU building its ten expressions than the database spent running it."""
     if not all(isinstance(value, int) for value in amounts.values()):
         raise TypeError("roll-up sums are integers")
-    day = UsageDaily._meta.get_field("day").get_db_prep_value(key["day"], connection)
+    day = statements.db_value(UsageDaily, "day", key["day"])
     sets = ", ".join(f'"{name}" = "{name}" + %s' for name in amounts)
     where = '"organization_id" = %s AND "day" = %s AND "model_id" = %s AND ' + (
         '"api_key_id" IS NULL' if key["api_key_id"] is None else '"api_key_id" = %s')
     params = [*amounts.values(), key["organization_id"], day, key["model_id"]]
     if key["api_key_id"] is not None:
         params.append(key["api_key_id"])
-    with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE "{UsageDaily._meta.db_table}" SET "requests" = "requests" + 1, {sets} WHERE {where}',
-                       params)
-        return cursor.rowcount == 1
+    return statements.execute(f'UPDATE {statements.quoted(UsageDaily)} SET "requests" = "requests" + 1, {sets} '
+                              f'WHERE {where}', params) == 1
 
 
 @transaction.atomic

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiKey, Organization
 from apps.billing.lock_objects import balance_lock, hold_lock
-from apps.billing.models import Balance, EntryKind, Hold, HoldState, LedgerEntry
+from apps.billing.models import Balance, BillingProfile, EntryKind, Hold, HoldState, LedgerEntry
 from apps.billing.services.ledger import balance_move, entries_apply, entry_append
+from apps.core import statements
 from apps.core.errors import INSUFFICIENT_CREDITS, PERMISSION, ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
     cap = api_key.spend_cap_micros if api_key is not None else None
     try:
         with transaction.atomic(savepoint=savepoint):
-            hold = Hold.objects.create(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros)
+            hold = Hold(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros)
+            statements.insert([hold])
             entry = LedgerEntry(kind=EntryKind.HOLD, amount_micros=0, held_delta_micros=amount_micros,
                                 idempotency_key=f"task:{task_id}:hold", task_id=task_id, api_key=api_key)
             # A negative balance (Stripe took money back) blocks every new task, even a free one.
@@ -103,8 +105,7 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
                     raise _insufficient()
             # From here on the balance row is locked until commit: every other hold waits. The
             # freeze flag and the monthly budget are read under it, in one statement.
-            frozen, budget = Organization.objects.filter(pk=organization.pk).values_list(
-                "is_frozen", "billing_profile__monthly_budget_micros").get()
+            frozen, budget = _frozen_and_budget(organization.pk)
             if frozen:
                 raise _frozen()
             if cap is not None or budget is not None:
@@ -119,6 +120,14 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
         return existing
     _after_hold(organization=organization, amount_micros=amount_micros)
     return hold
+
+
+def _frozen_and_budget(organization_id: int) -> tuple[bool, int | None]:
+    frozen, budget = statements.fetchone(
+        f'SELECT o."is_frozen", p."monthly_budget_micros" FROM {statements.quoted(Organization)} o '
+        f'LEFT JOIN {statements.quoted(BillingProfile)} p ON p."organization_id" = o."id" WHERE o."id" = %s',
+        [organization_id])
+    return bool(frozen), budget  # SQLite answers 0/1
 
 
 def _frozen() -> ApplicationError:
@@ -175,11 +184,11 @@ def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None
     if expected is not None and amount_micros <= expected.amount_micros:
         # One round trip less: the compare-and-set matches only the hold the caller described.
         with transaction.atomic(savepoint=False):
-            if Hold.objects.filter(
-                task_id=task_id, state=HoldState.OPEN, amount_micros=expected.amount_micros,
-                organization_id=expected.organization_id, api_key_id=expected.api_key_id,
-            ).update(state=HoldState.CAPTURED, captured_micros=amount_micros, overrun_micros=0, shortfall_micros=0,
-                     resolved_at=timezone.now()):
+            if statements.update(Hold, where={
+                "task_id": task_id, "state": HoldState.OPEN, "amount_micros": expected.amount_micros,
+                "organization_id": expected.organization_id, "api_key_id": expected.api_key_id,
+            }, values={"state": HoldState.CAPTURED, "captured_micros": amount_micros, "overrun_micros": 0,
+                       "shortfall_micros": 0, "resolved_at": timezone.now()}):
                 hold = Hold(task_id=task_id, organization_id=expected.organization_id, api_key_id=expected.api_key_id,
                             amount_micros=expected.amount_micros)
                 return _capture_entries_apply(hold, amount_micros)
@@ -220,7 +229,8 @@ def _capture_entries_apply(hold: Hold, amount_micros: int) -> CaptureResult:
 def _cas_resolve(hold: Hold, **fields) -> bool:
     """Compare-and-set open → captured|released; False when another transaction resolved it
     first (this UPDATE waits for that one's commit, then finds the row no longer open)."""
-    updated = Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN).update(resolved_at=timezone.now(), **fields)
+    updated = statements.update(Hold, where={"pk": hold.pk, "state": HoldState.OPEN},
+                                values={"resolved_at": timezone.now(), **fields})
     if updated:
         for name, value in fields.items():
             setattr(hold, name, value)

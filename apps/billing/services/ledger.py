@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from apps.billing.models import Balance, EntryKind, LedgerEntry
+from apps.core import statements
 
 # Only money Stripe takes back may push available credit below zero (see Balance.floor_micros).
 FLOOR_LOWERING_KINDS = frozenset({EntryKind.STRIPE_REFUND, EntryKind.DISPUTE})
@@ -73,7 +74,7 @@ def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_a
     held_delta = sum(entry.held_delta_micros for entry in entries)
     for entry in entries:
         entry.organization_id = organization_id
-    LedgerEntry.objects.bulk_create(entries)
+    statements.insert(entries)
     return balance_move(organization_id=organization_id, amount_micros=amount, held_delta_micros=held_delta,
                          require_available_micros=require_available_micros)
 
@@ -88,7 +89,7 @@ def balance_move(*, organization_id: int, amount_micros: int, held_delta_micros:
     if not all(isinstance(value, int) for value in (amount_micros, held_delta_micros, organization_id)):
         raise TypeError("integer micros only")
     greatest, least = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
-    sql = (f'UPDATE "{Balance._meta.db_table}" SET "balance_micros" = "balance_micros" + %s, '
+    sql = (f'UPDATE {statements.quoted(Balance)} SET "balance_micros" = "balance_micros" + %s, '
            f'"held_micros" = "held_micros" + %s, '
            f'"floor_micros" = {greatest}("floor_micros", {least}(0, "balance_micros" + %s - "held_micros" - %s)) '
            f'WHERE "organization_id" = %s')
@@ -96,6 +97,4 @@ def balance_move(*, organization_id: int, amount_micros: int, held_delta_micros:
     if require_available_micros is not None:
         sql += ' AND "balance_micros" >= 0 AND "balance_micros" >= "held_micros" + %s'
         params.append(int(require_available_micros))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
+    return statements.execute(sql, params) == 1

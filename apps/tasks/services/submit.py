@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiKey
 from apps.catalog.services.params import UPLOAD_PLACEHOLDER
 from apps.catalog.types import Quote
+from apps.core import statements
 from apps.core.errors import CONFLICT, PERMISSION, ApplicationError
 from apps.core.redis import redis_client
 from apps.tasks.models import Task
@@ -138,7 +139,7 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
                                          task_public_id=task.public_id, files=files)
     try:
         with transaction.atomic():
-            task.save()  # "created" on the timeline comes from the row itself (selectors.task_timeline)
+            statements.insert([task])  # "created" on the timeline comes from the row itself (selectors.task_timeline)
             # Last: the hold ends with the organization's balance row lock, held until commit.
             billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
                                          amount_micros=quote.amount_micros, savepoint=False)

@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 from django.utils import timezone
 
+from apps.core import statements
 from apps.tasks.models import FINISHED_STATUSES, Task, TaskEvent
 
 
@@ -23,7 +24,8 @@ def task_transition(*, task_pk: int, from_statuses: Iterable[str], to_status: st
     if to_status in FINISHED_STATUSES:
         fields.setdefault("finished_at", now)
         fields.setdefault("lease_until", None)
-    changed = Task.objects.filter(pk=task_pk, status__in=list(from_statuses)).update(status=to_status, **fields)
+    changed = statements.update(Task, where={"pk": task_pk, "status__in": list(from_statuses)},
+                                values={"status": to_status, **fields})
     if changed and record_event:
         task_event_add(task_pk=task_pk, status=to_status, message=message)
     return bool(changed)

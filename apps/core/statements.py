@@ -1,0 +1,194 @@
+"""Hot-path statements: built once per process, bound per call, prepared by PostgreSQL.
+
+Every task runs about a dozen statements, and the ORM compiles each one anew on every call. On
+the billed path that compilation cost more CPU than the database spent running the statements
+(measured: the worker's task SELECT took 1.44 ms to build and 0.12 ms to execute). The statements
+every task runs go through this module instead:
+
+* ``execute`` / ``fetchone``: SQL written by hand that SQLite and PostgreSQL both accept;
+* ``insert``: one INSERT for model instances (optionally an upsert), its SQL built once;
+* ``update``: one UPDATE … WHERE of simple equalities, its SQL built once per shape;
+* ``CompiledSelect``: an ORM queryset compiled once; each call binds new values.
+
+On PostgreSQL they run on a server-side-binding cursor of the request's own connection (so in
+its transaction): psycopg prepares a statement after a few uses, and PostgreSQL then skips
+parsing and planning it (measured: half the server CPU of the same statement with its values
+inlined). SQLite caches prepared statements by their text itself. The cursor is Django's wrapper,
+so errors are Django's (IntegrityError…), broken transactions are refused and tests count the
+queries as usual.
+
+With server-side binding a Python int is sent as the smallest integer type that holds it:
+write arithmetic column first (``"col" + %s``, computed as the column's bigint). ``%s + %s``
+would be smallint arithmetic, and overflow raises an error (never a wrapped value).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from django.db import connection, models
+from django.db.models.query import get_related_populators
+
+_insert_sql: dict[tuple, tuple[str, list]] = {}
+_update_sql: dict[tuple, tuple[str, list, list]] = {}
+
+
+def cursor():
+    """A cursor on the current connection; on PostgreSQL one that binds values server-side."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+        # As Django's own cursors do: the session's time zone, if the connection's differs.
+        from psycopg.pq import Format
+
+        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(connection.timezone, raw)
+    return connection._prepare_cursor(raw)
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    """Runs one statement; returns the number of rows it changed."""
+    with cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:
+    with cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def db_value(model: type[models.Model], name: str, value: Any) -> Any:
+    """``value`` as the ORM would send it for the field ``name`` (datetimes on SQLite, JSON…)."""
+    return model._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def quoted(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Sequence[str]] | None = None) -> None:
+    """INSERTs ``objs`` (new instances of one model, primary keys unset) in one statement and sets
+    their primary keys, as ``save()`` / ``bulk_create()`` would; model ``save()`` methods and
+    signals do not run. ``conflict=(unique_fields, update_fields)`` makes it an upsert: a row
+    that exists is updated with the new values (``ON CONFLICT … DO UPDATE``) and keeps its key."""
+    if not objs:
+        return
+    model = type(objs[0])
+    opts = model._meta
+    if any(type(obj) is not model or obj.pk is not None for obj in objs):
+        raise ValueError("insert() takes new instances of one model")
+    key = (model, len(objs), conflict and (tuple(conflict[0]), tuple(conflict[1])), connection.vendor)
+    built = _insert_sql.get(key)
+    if built is None:
+        fields = [field for field in opts.local_concrete_fields if field is not opts.auto_field]
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+               f"VALUES {', '.join([row] * len(objs))}")
+        if conflict:
+            unique, update_fields = conflict
+            columns = [opts.get_field(name).column for name in unique]
+            sets = ", ".join(f"{quote(opts.get_field(n).column)} = EXCLUDED.{quote(opts.get_field(n).column)}"
+                             for n in update_fields)
+            sql += f" ON CONFLICT ({', '.join(quote(c) for c in columns)}) DO UPDATE SET {sets}"
+        sql += f" RETURNING {quote(opts.pk.column)}"
+        built = _insert_sql[key] = (sql, fields)
+    sql, fields = built
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
+    with cursor() as cur:
+        cur.execute(sql, params)
+        keys = cur.fetchall()
+    for obj, (pk,) in zip(objs, keys, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str, Any]) -> int:
+    """``UPDATE … SET values WHERE where``; returns the number of rows changed. ``where`` maps a
+    field name to a value (``= %s``, or ``IS NULL`` for None) or, with the ``__in`` suffix, to a
+    list. Values are sent as the ORM would send them; ``auto_now`` fields are not touched
+    (pass them in ``values``)."""
+    opts = model._meta
+    shape = tuple((name, len(value) if name.endswith("__in") else value is None) for name, value in where.items())
+    key = (model, tuple(values), shape, connection.vendor)
+    built = _update_sql.get(key)
+    if built is None:
+        quote = connection.ops.quote_name
+        set_fields = [_field(opts, name) for name in values]
+        conditions, where_fields = [], []
+        for name, size_or_null in shape:
+            field = _field(opts, name.removesuffix("__in"))
+            if name.endswith("__in"):
+                conditions.append(f"{quote(field.column)} IN ({', '.join(['%s'] * size_or_null)})")
+            elif size_or_null is True:
+                conditions.append(f"{quote(field.column)} IS NULL")
+            else:
+                conditions.append(f"{quote(field.column)} = %s")
+            where_fields.append(field)
+        sql = (f"UPDATE {quote(opts.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in set_fields)} "
+               f"WHERE {' AND '.join(conditions)}")
+        built = _update_sql[key] = (sql, set_fields, where_fields)
+    sql, set_fields, where_fields = built
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(set_fields, values.values())]
+    for field, value in zip(where_fields, where.values()):
+        if isinstance(value, (list, tuple)):
+            params.extend(field.get_db_prep_value(item, connection) for item in value)
+        elif value is not None:
+            params.append(field.get_db_prep_value(value, connection))
+    return execute(sql, params)
+
+
+def _field(opts, name: str):
+    return opts.pk if name == "pk" else opts.get_field(name)
+
+
+class CompiledSelect:
+    """A queryset compiled once per database vendor; ``get(**values)`` runs it with new values and
+    builds the instance (with its ``select_related`` objects) as the ORM does.
+
+    ``build(**markers)`` returns the queryset; each keyword is a string that must reach the SQL
+    parameters unchanged (an exact lookup on a text field, for example)."""
+
+    def __init__(self, build: Callable[..., models.QuerySet], *names: str):
+        self._build, self._names = build, names
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self) -> tuple:
+        markers = {name: f"\x00{name}\x00" for name in self._names}
+        compiler = self._build(**markers).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        by_marker = {marker: name for name, marker in markers.items()}
+        # (True, name) where a caller's value goes, (False, constant) elsewhere.
+        slots = [(True, by_marker[param]) if isinstance(param, str) and param in by_marker else (False, param)
+                 for param in params]
+        if sorted(value for bound, value in slots if bound) != sorted(self._names):
+            raise ValueError("every marker must appear once among the query's parameters")
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        converters = compiler.get_converters([column[0] for column in select[:compiler.col_count]])
+        populators = get_related_populators(klass_info, select, connection.alias)
+        built = (sql, slots, compiler, converters, klass_info["model"], start, end, init_list, populators)
+        self._compiled[connection.vendor] = built
+        return built
+
+    def get(self, **values: str) -> models.Model | None:
+        built = self._compiled.get(connection.vendor) or self._compile()
+        sql, slots, compiler, converters, model, start, end, init_list, populators = built
+        row = fetchone(sql, [values[value] if bound else value for bound, value in slots])
+        if row is None:
+            return None
+        if converters:
+            row = next(compiler.apply_converters([row], converters))
+        obj = model.from_db(connection.alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        return obj
