@@ -25,30 +25,38 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.query import get_related_populators
+
+try:  # PostgreSQL's backend (psycopg 3) when installed; SQLite needs none of it
+    from psycopg.pq import Format
+
+    from django.db.backends.postgresql import base as _pg
+    _TEXT = Format.TEXT
+except ImportError:  # pragma: no cover
+    _pg = None
 
 _insert_sql: dict[tuple, tuple[str, list]] = {}
 _update_sql: dict[tuple, tuple[str, list, list]] = {}
 
 
 def cursor():
-    """A cursor on the current connection; on PostgreSQL one that binds values server-side."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
+    """A cursor on the current connection; on PostgreSQL one that binds values server-side and
+    prepares each statement at its first use on a connection (pooled connections take turns, so
+    psycopg's default of the fifth use was rarely reached under load)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        raw_connection = conn.connection
+        if raw_connection.prepare_threshold != 0:
+            raw_connection.prepare_threshold = 0  # Django's own cursors bind client-side: never prepared
+        raw = _pg.ServerBindingCursor(raw_connection)
         # As Django's own cursors do: the session's time zone, if the connection's differs.
-        from psycopg.pq import Format
-
-        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
-        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
-            register_tzloader(connection.timezone, raw)
-    return connection._prepare_cursor(raw)
+        if conn.timezone != raw_connection.adapters.get_loader(_pg.TIMESTAMPTZ_OID, _TEXT).timezone:
+            _pg.register_tzloader(conn.timezone, raw)
+    return conn._prepare_cursor(raw)
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
