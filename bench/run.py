@@ -68,12 +68,17 @@ def bring_up(stack: Stack) -> dict[str, Any]:
     # BENCH_WEB_NODELAY=0 runs the plain CLI.
     launcher = "bench.web" if os.environ.get("BENCH_WEB_NODELAY", "1") != "0" else "uvicorn"
     stack.facts["web_launcher"] = launcher
+    web_pool = os.environ.get("BENCH_WEB_POOL_MAX", "16")
     stack.spawn("web", [PY, "-m", launcher, "config.asgi:application", "--host", "127.0.0.1", "--port", str(web_port),
                         "--workers", str(config.web_workers), "--no-access-log", "--log-level", "warning",
                         "--backlog", "4096", "--timeout-keep-alive", "60"],
-                env={**stack.env, "DATABASE_POOL_MAX": os.environ.get("BENCH_WEB_POOL_MAX", "40")})
-    # A Django pool connection stays with a worker thread for its whole message: size the pool to the threads.
-    worker_pool = str(config.worker_threads + 8)
+                env={**stack.env, "DATABASE_POOL_MAX": web_pool})
+    # A worker thread holds a pooled connection only for its statements (it gives it back before the
+    # provider call, and Dramatiq's middleware after each message), so a few connections serve all
+    # the threads. A pool sized to the threads grew to hundreds of mostly idle server processes
+    # after the 256-client phase, which the pool hands out in turn: every statement then met a cold
+    # process (measured: 32 clients fell from 92 to 50-62 completions/s after a 256-client run).
+    worker_pool = os.environ.get("BENCH_WORKER_POOL_MAX", "24")
     stack.spawn("workers", manage + ["rundramatiq", "--processes", str(config.worker_processes),
                                      "--threads", str(config.worker_threads)],
                 env={**stack.env, "DATABASE_POOL_MAX": worker_pool})
@@ -83,7 +88,7 @@ def bring_up(stack: Stack) -> dict[str, Any]:
     log(f"web up at {base} ({config.web_workers} uvicorn workers); workers: rundramatiq "
         f"--processes {config.worker_processes} --threads {config.worker_threads}")
     return {"base": base, "fake_url": fake_url, "api_key": api_key, "model": routed["model"],
-            "database_pool_max": {"web": os.environ.get("BENCH_WEB_POOL_MAX", "40"), "workers": worker_pool}}
+            "database_pool_max": {"web": web_pool, "workers": worker_pool}}
 
 
 def active_tasks(stack: Stack) -> int | None:

@@ -87,7 +87,9 @@ class AppendOnlyQuerySet(models.QuerySet):
 class LedgerEntry(models.Model):
     """One signed change of an organization's credit. Never edited or deleted."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="ledger_entries")
+    # Indexed by the composite index and the unique constraint below, which lead with it.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="ledger_entries",
+                                     db_index=False)
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
     amount_micros = models.BigIntegerField(help_text="Signed change of the balance, micro-USD")
     held_delta_micros = models.BigIntegerField(default=0, help_text="Signed change of held credit, micro-USD")
@@ -133,8 +135,10 @@ class HoldState(models.TextChoices):
 class Hold(models.Model):
     """A task's reserved maximum. Moves open → captured | released exactly once (compare-and-set)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="holds")
-    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="holds")
+    # Both indexed by the composite indexes below, which lead with them.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="holds", db_index=False)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="holds",
+                                db_index=False)
     task_id = models.CharField(max_length=64, unique=True)
     amount_micros = models.BigIntegerField(help_text="Held maximum, micro-USD")
     state = models.CharField(max_length=10, choices=HoldState.choices, default=HoldState.OPEN)

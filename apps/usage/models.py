@@ -15,8 +15,10 @@ class UsageStatus(models.TextChoices):
 
 class UsageRecord(models.Model):
     task_id = models.CharField(max_length=64, unique=True)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Both indexed by the composite indexes below, which lead with them.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                db_index=False)
     model_id = models.CharField(max_length=120, help_text="Canonical catalog model id")
     price_version_id = models.BigIntegerField(null=True, blank=True, help_text="Catalog PriceVersion the charge used")
     quantities = models.JSONField(default=dict, blank=True, help_text="Every quantity the price used (decimals as strings)")

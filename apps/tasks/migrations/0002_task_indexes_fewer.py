@@ -9,29 +9,7 @@ indexed, so the update is never HOT), and every task changes status twice.
 import django.db.models.deletion
 from django.db import migrations, models
 
-PATTERN_INDEXED = ("public_id", "model_id")
-
-
-def _pattern_index_names(schema_editor, model):
-    table = model._meta.db_table
-    return [(schema_editor._create_index_name(table, [column], suffix="_like"), column) for column in PATTERN_INDEXED]
-
-
-def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _column in _pattern_index_names(schema_editor, apps.get_model("tasks", "Task")):
-        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
-
-
-def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    model = apps.get_model("tasks", "Task")
-    for name, column in _pattern_index_names(schema_editor, model):
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} ON "
-                              f"{schema_editor.quote_name(model._meta.db_table)} ({schema_editor.quote_name(column)} "
-                              f"varchar_pattern_ops)")
+from apps.core.migration_ops import drop_pattern_indexes
 
 
 class Migration(migrations.Migration):
@@ -56,5 +34,5 @@ class Migration(migrations.Migration):
             model_name='task',
             index=models.Index(fields=['organization', 'status'], name='tasks_task_organiz_ab0744_idx'),
         ),
-        migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
+        drop_pattern_indexes('tasks', 'Task', ('public_id', 'model_id')),
     ]
