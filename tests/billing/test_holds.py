@@ -209,8 +209,10 @@ def test_balance_of_an_organization_without_entries(organization):
 
 
 def test_amounts_above_32_bits_stay_exact(organization, api_key):
-    """Guards the database settings: with psycopg server-side binding Django sends ``F(col) + n``
-    as int4 and values above 2**31 wrap silently (measured while trying prepared statements)."""
+    """Guards the binding of values: with psycopg server-side binding a Python int is sent as the
+    smallest integer type that holds it. Django's ``F(col) + n`` then wrapped above 2**31 (measured
+    while trying it as a connection setting, which is why Django's cursors stay client-side); the
+    hot statements (apps.core.statements) bind server-side with the column first, and must not."""
     big = 5_000 * USD  # 5e9 micros > 2**31
     fund(organization, big)
     credit_hold(organization=organization, api_key=api_key[0], task_id="big", amount_micros=big - 1)
