@@ -11,9 +11,9 @@ every task runs go through this module instead:
 * ``CompiledSelect``: an ORM queryset compiled once; each call binds new values.
 
 On PostgreSQL they run on a server-side-binding cursor of the request's own connection (so in
-its transaction): psycopg prepares a statement after a few uses, and PostgreSQL then skips
-parsing and planning it (measured: half the server CPU of the same statement with its values
-inlined). SQLite caches prepared statements by their text itself. The cursor is Django's wrapper,
+its transaction): psycopg prepares each statement at its first use on a connection
+(``DATABASE_PREPARED_STATEMENTS``), and PostgreSQL then skips parsing and planning it (measured:
+half the server CPU of the same statement with its values inlined). SQLite caches prepared statements by their text itself. The cursor is Django's wrapper,
 so errors are Django's (IntegrityError…), broken transactions are refused and tests count the
 queries as usual.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.query import get_related_populators
 
@@ -50,8 +51,9 @@ def cursor():
     conn.ensure_connection()
     with conn.wrap_database_errors:
         raw_connection = conn.connection
-        if raw_connection.prepare_threshold != 0:
-            raw_connection.prepare_threshold = 0  # Django's own cursors bind client-side: never prepared
+        threshold = 0 if settings.DATABASE_PREPARED_STATEMENTS else None  # None: never prepare
+        if raw_connection.prepare_threshold != threshold:
+            raw_connection.prepare_threshold = threshold  # Django's own cursors bind client-side: never prepared
         raw = _pg.ServerBindingCursor(raw_connection)
         # As Django's own cursors do: the session's time zone, if the connection's differs.
         if conn.timezone != raw_connection.adapters.get_loader(_pg.TIMESTAMPTZ_OID, _TEXT).timezone:

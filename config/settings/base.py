@@ -126,6 +126,10 @@ else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# The statements every task runs (apps.core.statements) are prepared on each connection. Off for
+# a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
 # --- Redis: broker, cache (rate limits), pub/sub ------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if not REDIS_URL:

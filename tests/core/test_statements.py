@@ -156,3 +156,17 @@ def test_tables_written_per_task_keep_only_the_indexes_their_queries_use(postgre
                       ("usage_usagerecord", "organization_id"), ("usage_usagerecord", "api_key_id")]:
         assert redundant not in single, redundant
     assert len([d for t, d in definitions if t == "tasks_task"]) == 10
+
+
+def test_preparation_can_be_turned_off_for_a_pooler(postgres_only, organization, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connection.connection._prepared.clear()  # psycopg's own record of what it prepared
+    task = _task(organization)
+    statements.update(Task, where={"pk": task.pk}, values={"progress": 7})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
+    task.refresh_from_db()
+    assert task.progress == 7
