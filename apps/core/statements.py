@@ -23,6 +23,7 @@ would be smallint arithmetic, and overflow raises an error (never a wrapped valu
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 from django.conf import settings
@@ -41,24 +42,31 @@ _insert_sql: dict[tuple, tuple[str, list]] = {}
 _update_sql: dict[tuple, tuple[str, list, list]] = {}
 
 
+@contextmanager
 def cursor():
-    """A cursor on the current connection; on PostgreSQL one that binds values server-side and
+    """A cursor on the current connection. On PostgreSQL one that binds values server-side and
     prepares each statement at its first use on a connection (pooled connections take turns, so
-    psycopg's default of the fifth use was rarely reached under load)."""
+    psycopg's default of the fifth use was rarely reached under load); it is kept for this
+    thread's next statement on the same connection (building one copies psycopg's adapter map)."""
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql":
-        return conn.cursor()
+        with conn.cursor() as cur:
+            yield cur
+        return
     conn.ensure_connection()
-    with conn.wrap_database_errors:
-        raw_connection = conn.connection
-        threshold = 0 if settings.DATABASE_PREPARED_STATEMENTS else None  # None: never prepare
-        if raw_connection.prepare_threshold != threshold:
-            raw_connection.prepare_threshold = threshold  # Django's own cursors bind client-side: never prepared
-        raw = _pg.ServerBindingCursor(raw_connection)
-        # As Django's own cursors do: the session's time zone, if the connection's differs.
-        if conn.timezone != raw_connection.adapters.get_loader(_pg.TIMESTAMPTZ_OID, _TEXT).timezone:
-            _pg.register_tzloader(conn.timezone, raw)
-    return conn._prepare_cursor(raw)
+    raw_connection = conn.connection
+    kept = getattr(conn, "_statements_cursor", None)
+    if kept is None or kept.connection is not raw_connection or kept.closed:
+        with conn.wrap_database_errors:
+            kept = _pg.ServerBindingCursor(raw_connection)
+            # As Django's own cursors do: the session's time zone, if the connection's differs.
+            if conn.timezone != raw_connection.adapters.get_loader(_pg.TIMESTAMPTZ_OID, _TEXT).timezone:
+                _pg.register_tzloader(conn.timezone, kept)
+        conn._statements_cursor = kept
+    threshold = 0 if settings.DATABASE_PREPARED_STATEMENTS else None  # None: never prepare
+    if raw_connection.prepare_threshold != threshold:
+        raw_connection.prepare_threshold = threshold  # Django's own cursors bind client-side: never prepared
+    yield conn._prepare_cursor(kept)
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
