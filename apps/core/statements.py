@@ -13,9 +13,9 @@ every task runs go through this module instead:
 On PostgreSQL they run on a server-side-binding cursor of the request's own connection (so in
 its transaction): psycopg prepares each statement at its first use on a connection
 (``DATABASE_PREPARED_STATEMENTS``), and PostgreSQL then skips parsing and planning it (measured:
-half the server CPU of the same statement with its values inlined). SQLite caches prepared statements by their text itself. The cursor is Django's wrapper,
-so errors are Django's (IntegrityError…), broken transactions are refused and tests count the
-queries as usual.
+half the server CPU of the same statement with its values inlined). SQLite caches prepared
+statements by their text itself. The cursor is Django's wrapper, so errors are Django's
+(IntegrityError…), broken transactions are refused and tests count the queries as usual.
 
 With server-side binding a Python int is sent as the smallest integer type that holds it:
 write arithmetic column first (``"col" + %s``, computed as the column's bigint). ``%s + %s``

@@ -153,13 +153,10 @@ def _resolved_result(hold: Hold) -> CaptureResult:
 
 
 def _resolve(hold: Hold, **fields) -> None:
-    """Compare-and-set open → captured|released; the lock makes a lost race impossible, the
+    """``_cas_resolve`` for a caller holding the hold's row lock: a lost race is impossible, the
     condition makes it loud if that ever changes."""
-    updated = Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN).update(resolved_at=timezone.now(), **fields)
-    if updated != 1:
+    if not _cas_resolve(hold, **fields):
         raise RuntimeError(f"hold {hold.task_id} resolved concurrently")
-    for name, value in fields.items():
-        setattr(hold, name, value)
 
 
 @dataclass(frozen=True)
