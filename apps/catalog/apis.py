@@ -4,26 +4,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.catalog.selectors import model_detail, model_list, model_resolve
+from apps.catalog.selectors import model_detail, model_listing, model_resolve
 
 
 class ModelListApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.CharField(source="model_id")
-        object = serializers.SerializerMethodField()
-        created = serializers.SerializerMethodField()
-        owned_by = serializers.CharField(source="provider")
-
-        def get_object(self, row) -> str:
-            return "model"
-
-        def get_created(self, row) -> int:
-            return int(row.created_at.timestamp())
+    class OutputSerializer(serializers.Serializer):  # the OpenAPI schema of one listed model
+        id = serializers.CharField()
+        object = serializers.CharField()
+        created = serializers.IntegerField()
+        owned_by = serializers.CharField()
 
     @extend_schema(responses=OutputSerializer(many=True), summary="List models")
     def get(self, request):
-        rows = model_list(modality=request.query_params.get("modality") or None)
-        return Response({"object": "list", "data": self.OutputSerializer(rows, many=True).data})
+        listing = model_listing(modality=request.query_params.get("modality") or None)
+        return Response({"object": "list", "data": listing})
 
 
 class ModelDetailApi(APIView):

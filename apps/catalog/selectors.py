@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.catalog import errors
 from apps.catalog.cache import catalog_cached
 from apps.catalog.crypto import decrypt_fields
-from apps.catalog.models import AiModel, ModelAlias, PriceVersion, ProviderCredential, ProviderHealth, Route
+from apps.catalog.models import MODALITIES, AiModel, ModelAlias, PriceVersion, ProviderCredential, ProviderHealth, Route
 from apps.catalog.types import ResolvedModel, RouteTarget
 
 FILE_MARKER = "x-tollgate-file"
@@ -77,6 +77,23 @@ def model_list(*, modality: str | None = None, enabled_only: bool = True) -> Que
     if enabled_only:
         rows = rows.filter(is_enabled=True)
     return rows
+
+
+def model_listing(*, modality: str | None = None) -> list[dict[str, Any]]:
+    """The enabled models in the OpenAI list shape (``GET /v1/models``), from the catalog cache.
+    Building it from model rows loaded every model's parameter schema: measured 35 ms of CPU per
+    request with 108 models. An unknown modality lists nothing and is not cached."""
+    if modality is not None and modality not in MODALITIES:
+        return []
+
+    def load() -> list[dict[str, Any]]:
+        rows = AiModel.objects.filter(is_enabled=True).order_by("model_id")
+        if modality:
+            rows = rows.filter(modality=modality)
+        return [{"id": model_id, "object": "model", "created": int(created_at.timestamp()), "owned_by": provider}
+                for model_id, provider, created_at in rows.values_list("model_id", "provider", "created_at")]
+
+    return catalog_cached(("listing", modality), load)
 
 
 def model_row(*, model: ResolvedModel) -> AiModel:

@@ -146,6 +146,24 @@ def test_models_api(few, api_client):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unsupported_model"
 
 
+def test_models_listing_is_cached_until_the_catalog_changes(few, api_client, django_assert_num_queries):
+    listed = api_client.get("/v1/models").json()["data"]
+    assert [m["id"] for m in listed] == sorted(m["id"] for m in listed) and len(listed) == 6
+    gpt4 = next(m for m in listed if m["id"] == "openai/gpt-4")
+    row = AiModel.objects.get(model_id="openai/gpt-4")
+    assert gpt4 == {"id": "openai/gpt-4", "object": "model", "created": int(row.created_at.timestamp()),
+                    "owned_by": "openai"}
+    with django_assert_num_queries(0):
+        from apps.catalog.selectors import model_listing
+
+        assert model_listing() == listed
+    row.is_enabled = False
+    row.save()  # a model save clears the cache: the listing drops it at once
+    assert "openai/gpt-4" not in [m["id"] for m in api_client.get("/v1/models").json()["data"]]
+    assert [m["id"] for m in api_client.get("/v1/models?modality=video").json()["data"]] == [KLING3]
+    assert api_client.get("/v1/models?modality=nonsense").json()["data"] == []
+
+
 def test_models_api_needs_a_key(few, client):
     assert client.get("/v1/models").status_code == 401
 
