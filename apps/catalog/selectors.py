@@ -44,12 +44,32 @@ def model_find(*, name: str) -> AiModel | None:
 
 
 def _model_found(name: str) -> tuple[ResolvedModel, bool] | None:
-    """(model, enabled) for a name, through the catalog cache (unknown names are not cached)."""
-    def load() -> tuple[ResolvedModel, bool] | None:
-        row = model_find(name=name)
-        return None if row is None else (_resolved(row), row.is_enabled)
+    """(model, enabled) for a name, as ``model_find`` resolves it, from an index of every name
+    built once per catalog change: what the cache holds is bounded by the catalog, not by the
+    spellings (case variants) clients send."""
+    name = (name or "").strip()
+    exact, folded = catalog_cached(("names",), _name_index)
+    found = exact.get(name)
+    if found is None:
+        candidates = folded.get(name.casefold(), ())
+        found = candidates[0] if len(candidates) == 1 else None
+    return found
 
-    return catalog_cached(("resolve", name), load)
+
+def _name_index() -> tuple[dict[str, tuple[ResolvedModel, bool]], dict[str, list[tuple[ResolvedModel, bool]]]]:
+    """Exact names (ids, then aliases) and case-folded ones, each to the models it may mean."""
+    models = {row.pk: (_resolved(row), row.is_enabled) for row in AiModel.objects.all()}
+    exact = {entry[0].id: entry for entry in models.values()}
+    names = [(entry[0].id, entry) for entry in models.values()]
+    for alias, model_pk in ModelAlias.objects.values_list("name", "model_id"):
+        exact.setdefault(alias, models[model_pk])
+        names.append((alias, models[model_pk]))
+    folded: dict[str, list[tuple[ResolvedModel, bool]]] = {}
+    for spelled, entry in names:
+        same = folded.setdefault(spelled.casefold(), [])
+        if all(other[0].pk != entry[0].pk for other in same):
+            same.append(entry)
+    return exact, folded
 
 
 def model_resolve(*, name: str) -> ResolvedModel:

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.catalog.models import AiModel, PriceVersion, ProviderCredential, Route
+from apps.catalog.models import AiModel, ModelAlias, PriceVersion, ProviderCredential, Route
 from apps.catalog.selectors import file_params, model_resolve, provider_health_summary, route_targets
 from apps.catalog.cache import catalog_changed
 from apps.catalog.services import price_charge, price_quote, price_version_create, provider_credential_set, route_health_record
@@ -82,9 +82,26 @@ def test_unknown_and_disabled_models(few):
         model_resolve(name="invalid-model")
     assert (raised.value.message, raised.value.code, raised.value.status) == ("Unsupported task type: invalid-model", "unsupported_model", 404)
     AiModel.objects.filter(model_id="openai/gpt-4").update(is_enabled=False)
+    catalog_changed()  # a queryset update sends no signal (the admin's bulk actions call it)
     with pytest.raises(ApplicationError) as raised:
         model_resolve(name="gpt-4")
     assert raised.value.code == "model_disabled" and raised.value.status == 400
+
+
+def test_names_resolve_case_insensitively_without_a_cache_entry_per_spelling(few):
+    from apps.catalog import cache
+
+    assert model_resolve(name="gpt-4").id == "openai/gpt-4"
+    entries = len(cache._store)
+    spellings = ["GPT-4", "Gpt-4", "OpenAI/GPT-4", " gpt-4 ", "OPENAI/gpt-4"]
+    assert {model_resolve(name=spelled).id for spelled in spellings} == {"openai/gpt-4"}
+    assert len(cache._store) == entries  # one index of the catalog's names, whatever clients send
+    ModelAlias.objects.create(name="GPT-4-TWIN", model=AiModel.objects.get(model_id=KLING3))
+    ModelAlias.objects.create(name="gpt-4-twin", model=AiModel.objects.get(model_id="openai/gpt-4"))
+    assert model_resolve(name="gpt-4-twin").id == "openai/gpt-4"  # exact spellings win
+    with pytest.raises(ApplicationError) as raised:
+        model_resolve(name="Gpt-4-Twin")  # two models by case: ambiguous, as model_find says
+    assert raised.value.code == "unsupported_model"
 
 
 def test_file_params(few):
