@@ -171,6 +171,14 @@ def render(report: dict[str, Any]) -> str:
         f"ideal {s['ideal_rps']:.0f}/s = {s['ratio'] * 100:.1f} %, errors+non-2xx {s['errors']} "
         f"(target >= 95 %, zero errors) {ok(v['slow_upstream_at_least_95pct_zero_errors'])}",
         "",
+        "CPU per completed request, ms (bench/cpu.py; two cores give 2000 ms per second):",
+        *[_cpu_line(label, results[key]) for key, label in (
+            ("floor_c32", f"floor, {config['clients']} clients"),
+            ("chat_c32", f"chat, {config['clients']} clients"),
+            ("chat_slow", f"chat, {config['slow_clients']} clients, upstream {config['slow_upstream_ms']} ms"),
+            ("tasks_c32", f"POST /v1/tasks, {config['clients']} clients"),
+        ) if results.get(key, {}).get("cpu_ms_per_request")],
+        "",
         f"load average before {m.get('loadavg_before')}, after {m.get('loadavg_after')} (other work on the box competes)",
         f"error lines in logs: {json.dumps({k: v['count'] for k, v in report.get('log_errors', {}).items()})}",
         *[f"  first in {k}: {v['first']}" for k, v in report.get("log_errors", {}).items() if v["first"]],
@@ -178,6 +186,12 @@ def render(report: dict[str, Any]) -> str:
         f"elapsed {report['elapsed_seconds']:.0f} s; JSON: {report['output']}",
     ]
     return "\n".join(lines)
+
+
+def _cpu_line(label: str, r: dict[str, Any]) -> str:
+    figures = r["cpu_ms_per_request"]
+    parts = "  ".join(f"{name} {ms:.2f}" for name, ms in figures.items() if name != "total")
+    return f"  {label:<34} total {figures['total']:6.2f}  ({parts})"
 
 
 def _fmt(value: Any) -> str:

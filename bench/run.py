@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bench import ttft
+from bench import cpu, ttft
 from bench.load import wrk
 from bench.report import log_errors, loadavg, machine_facts, ratios, render
 from bench.stack import PY, BenchError, Config, Stack, free_port, http_ok, log, wait_for
@@ -155,6 +155,17 @@ def task_body(model: str) -> dict[str, Any]:
                                       "max_tokens": 16}}
 
 
+def with_cpu(stack: Stack, run) -> dict[str, Any]:
+    """A wrk run with the CPU each part of the stack spent per completed request (bench.cpu)."""
+    roots = stack.cpu_roots()
+    before, wrk_before = cpu.snapshot(roots), cpu.children_ticks()
+    result = run()
+    after = cpu.snapshot(roots)
+    after["wrk"] = {0: cpu.children_ticks() - wrk_before}  # the load generator, once it has exited
+    result["cpu_ms_per_request"] = cpu.per_request_ms(before, after, result["requests"])
+    return result
+
+
 def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
     config = stack.config
     base, api_key, model = ctx["base"], ctx["api_key"], ctx["model"]
@@ -191,8 +202,8 @@ def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
 
     log(f"phase 3: {config.clients} clients, upstream 0 ms ({seconds} s floor, {seconds + 5} s chat, "
         f"{seconds} s floor after the backlog drains)")
-    results["floor_c32"] = wrk(floor_url, clients=config.clients, seconds=seconds)
-    results["chat_c32"] = wrk(chat_url, clients=config.clients, seconds=seconds + 5, **chat)
+    results["floor_c32"] = with_cpu(stack, lambda: wrk(floor_url, clients=config.clients, seconds=seconds))
+    results["chat_c32"] = with_cpu(stack, lambda: wrk(chat_url, clients=config.clients, seconds=seconds + 5, **chat))
     stack.check_alive()
     results["drain_after_c32"] = drain(stack, 30)
     results["floor_c32_after"] = wrk(floor_url, clients=config.clients, seconds=seconds)
@@ -201,16 +212,17 @@ def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
         f"({config.slow_phase_seconds} s chat)")
     set_upstream_latency(ctx["fake_url"], config.slow_upstream_ms)
     try:
-        results["chat_slow"] = wrk(chat_url, clients=config.slow_clients, seconds=config.slow_phase_seconds,
-                                   timeout_seconds=30, **chat)
+        results["chat_slow"] = with_cpu(stack, lambda: wrk(chat_url, clients=config.slow_clients,
+                                                           seconds=config.slow_phase_seconds, timeout_seconds=30,
+                                                           **chat))
     finally:
         set_upstream_latency(ctx["fake_url"], 0)
     stack.check_alive()
     results["drain_after_slow"] = drain(stack, 30)
 
     log(f"phase 5: POST /v1/tasks, {config.clients} clients ({seconds} s); workers run them meanwhile")
-    results["tasks_c32"] = wrk(tasks_url, clients=config.clients, seconds=seconds, method="POST",
-                               body_file=bodies / "task.json", api_key=api_key)
+    results["tasks_c32"] = with_cpu(stack, lambda: wrk(tasks_url, clients=config.clients, seconds=seconds,
+                                                       method="POST", body_file=bodies / "task.json", api_key=api_key))
     stack.check_alive()
     return results
 

@@ -133,6 +133,16 @@ class Stack:
                             "-w", "stop"], capture_output=True, timeout=60)
             self.pg_data = None
 
+    def cpu_roots(self) -> dict[str, int]:
+        """The pid at the top of each part of the stack (bench.cpu counts everything below it)."""
+        roots = {name: proc.pid for name, proc in self.processes}
+        if self.pg_data is not None:
+            try:
+                roots["postgres"] = int((self.pg_data / "postmaster.pid").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+        return roots
+
     # --- services ----------------------------------------------------------------------------
     def start_postgres(self) -> str:
         port = free_port()
@@ -150,6 +160,8 @@ class Stack:
             "fsync": self.config.fsync, "synchronous_commit": "on", "full_page_writes": "on",
             "max_connections": "800", "shared_buffers": "512MB",
         }
+        # Debugging: more server settings, e.g. BENCH_PG_OPTIONS="shared_preload_libraries=pg_stat_statements".
+        options.update(item.split("=", 1) for item in os.environ.get("BENCH_PG_OPTIONS", "").split() if "=" in item)
         argv = as_postgres + [pg_bin("pg_ctl"), "-D", str(pg_dir / "data"), "-l", str(pg_dir / "log"), "-w", "-t", "60",
                               "-o", " ".join(f"-c {k}={v}" for k, v in options.items()), "start"]
         subprocess.run(argv, check=True, capture_output=True)
