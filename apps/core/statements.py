@@ -82,9 +82,16 @@ def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:
         return cur.fetchone()
 
 
+def _connection():
+    """The thread's connection itself. Passing ``django.db.connection`` (a proxy) to the fields'
+    value preparation made every one of its many attribute reads a thread-local lookup:
+    measured, 87 instead of 35 µs of CPU to prepare a task row's 36 values."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def db_value(model: type[models.Model], name: str, value: Any) -> Any:
     """``value`` as the ORM would send it for the field ``name`` (datetimes on SQLite, JSON…)."""
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
+    return model._meta.get_field(name).get_db_prep_save(value, _connection())
 
 
 def quoted(model: type[models.Model]) -> str:
@@ -102,11 +109,12 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
     opts = model._meta
     if any(type(obj) is not model or obj.pk is not None for obj in objs):
         raise ValueError("insert() takes new instances of one model")
-    key = (model, len(objs), conflict and (tuple(conflict[0]), tuple(conflict[1])), connection.vendor)
+    conn = _connection()
+    key = (model, len(objs), conflict and (tuple(conflict[0]), tuple(conflict[1])), conn.vendor)
     built = _insert_sql.get(key)
     if built is None:
         fields = [field for field in opts.local_concrete_fields if field is not opts.auto_field]
-        quote = connection.ops.quote_name
+        quote = conn.ops.quote_name
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES {', '.join([row] * len(objs))}")
@@ -119,14 +127,14 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
         sql += f" RETURNING {quote(opts.pk.column)}"
         built = _insert_sql[key] = (sql, fields)
     sql, fields = built
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
+    params = [field.get_db_prep_save(field.pre_save(obj, True), conn) for obj in objs for field in fields]
     with cursor() as cur:
         cur.execute(sql, params)
         keys = cur.fetchall()
     for obj, (pk,) in zip(objs, keys, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = conn.alias
 
 
 def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str, Any]) -> int:
@@ -135,11 +143,12 @@ def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str
     list. Values are sent as the ORM would send them; ``auto_now`` fields are not touched
     (pass them in ``values``)."""
     opts = model._meta
+    conn = _connection()
     shape = tuple((name, len(value) if name.endswith("__in") else value is None) for name, value in where.items())
-    key = (model, tuple(values), shape, connection.vendor)
+    key = (model, tuple(values), shape, conn.vendor)
     built = _update_sql.get(key)
     if built is None:
-        quote = connection.ops.quote_name
+        quote = conn.ops.quote_name
         set_fields = [_field(opts, name) for name in values]
         conditions, where_fields = [], []
         for name, size_or_null in shape:
@@ -155,12 +164,12 @@ def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str
                f"WHERE {' AND '.join(conditions)}")
         built = _update_sql[key] = (sql, set_fields, where_fields)
     sql, set_fields, where_fields = built
-    params = [field.get_db_prep_save(value, connection) for field, value in zip(set_fields, values.values())]
+    params = [field.get_db_prep_save(value, conn) for field, value in zip(set_fields, values.values())]
     for field, value in zip(where_fields, where.values()):
         if isinstance(value, (list, tuple)):
-            params.extend(field.get_db_prep_value(item, connection) for item in value)
+            params.extend(field.get_db_prep_value(item, conn) for item in value)
         elif value is not None:
-            params.append(field.get_db_prep_value(value, connection))
+            params.append(field.get_db_prep_value(value, conn))
     return execute(sql, params)
 
 
