@@ -1,0 +1,58 @@
+"""The waking Redis broker: idle consumers wait on a doorbell the enqueue rings (real Redis)."""
+import dramatiq
+import pytest
+from dramatiq.message import Message
+
+QUEUE = "doorbell-test"
+
+
+@pytest.fixture
+def broker():
+    broker = dramatiq.get_broker()
+    broker.declare_queue(QUEUE)
+    broker.flush(QUEUE)
+    broker.client.delete(broker.wake_key(QUEUE))
+    yield broker
+    broker.flush(QUEUE)
+    broker.client.delete(broker.wake_key(QUEUE))
+
+
+def _message(n: int) -> Message:
+    return Message(queue_name=QUEUE, actor_name="doorbell_actor", args=(n,), kwargs={}, options={})
+
+
+def test_a_consumer_that_drained_the_queue_waits_for_the_doorbell_then_fetches(broker, monkeypatch):
+    fetches = []
+    fetch = broker.do_fetch
+    monkeypatch.setattr(broker, "do_fetch", lambda *args: fetches.append(args) or fetch(*args), raising=False)
+    broker.enqueue(_message(1))  # rings once
+    consumer = broker.consume(QUEUE, prefetch=4, timeout=100)
+    try:
+        first = next(consumer)
+        assert first.args == (1,) and len(fetches) == 1  # asked for 4, got 1: the queue is drained
+        assert next(consumer) is None and len(fetches) == 1  # the doorbell (its ring is still there), no fetch
+        assert next(consumer) is None and len(fetches) == 2  # one fetch after it, empty; then a 100 ms wait
+        broker.enqueue(_message(2))
+        broker.enqueue(_message(3))
+        delivered = [next(consumer), next(consumer)]
+        assert [m.args for m in delivered] == [(2,), (3,)] and len(fetches) == 3  # both in one fetch
+        for message in (first, *delivered):
+            consumer.ack(message)
+    finally:
+        consumer.close()
+
+
+def test_a_full_fetch_fetches_again_without_waiting(broker, monkeypatch):
+    for n in range(3):
+        broker.enqueue(_message(n))
+    broker.client.delete(broker.wake_key(QUEUE))  # no doorbell: only the queue itself says there is more
+    consumer = broker.consume(QUEUE, prefetch=2, timeout=100)
+    try:
+        got = [next(consumer), next(consumer)]
+        for message in got:
+            consumer.ack(message)
+        third = next(consumer)  # the first fetch was full (2 of 2): no reason to think the queue empty
+        assert [m.args for m in (*got, third)] == [(0,), (1,), (2,)]
+        consumer.ack(third)
+    finally:
+        consumer.close()
