@@ -1,20 +1,25 @@
 """The waking Redis broker: idle consumers wait on a doorbell the enqueue rings (real Redis)."""
-import dramatiq
 import pytest
+from django.conf import settings
 from dramatiq.message import Message
+
+from apps.core.dramatiq_broker import WakingRedisBroker
 
 QUEUE = "doorbell-test"
 
 
 @pytest.fixture
 def broker():
-    broker = dramatiq.get_broker()
+    # A broker of its own, in its own namespace: a worker other tests left running on the
+    # shared broker would consume these messages.
+    broker = WakingRedisBroker(url=settings.REDIS_URL, namespace=f"{settings.CACHE_KEY_PREFIX}-doorbell-test")
     broker.declare_queue(QUEUE)
-    broker.flush(QUEUE)
+    broker.flush_all()
     broker.client.delete(broker.wake_key(QUEUE))
     yield broker
-    broker.flush(QUEUE)
+    broker.flush_all()
     broker.client.delete(broker.wake_key(QUEUE))
+    broker.close()
 
 
 def _message(n: int) -> Message:
