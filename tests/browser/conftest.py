@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.workers import running_worker
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -85,8 +87,6 @@ def engine(transactional_db, settings):
     catalog_import(data={**data, "models": [m for m in data["models"] if m["id"] in wanted]})
     broker = dramatiq.get_broker()
     broker.flush_all()
-    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)  # one writer: SQLite test DB
-    worker.start()
-    yield worker
-    worker.stop()
+    with running_worker(broker, worker_threads=1, worker_timeout=100) as worker:  # one writer: SQLite test DB
+        yield worker
     broker.flush_all()

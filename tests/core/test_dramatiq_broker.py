@@ -10,8 +10,7 @@ QUEUE = "doorbell-test"
 
 @pytest.fixture
 def broker():
-    # A broker of its own, in its own namespace: a worker other tests left running on the
-    # shared broker would consume these messages.
+    # A broker of its own, in its own namespace: no worker of another test consumes from it.
     broker = WakingRedisBroker(url=settings.REDIS_URL, namespace=f"{settings.CACHE_KEY_PREFIX}-doorbell-test")
     broker.declare_queue(QUEUE)
     broker.flush_all()

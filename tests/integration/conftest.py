@@ -11,6 +11,7 @@ import pytest
 from tests.integration import upstreams
 from tests.providers.fakes.media import mp4_bytes, png_bytes, wav_bytes
 from tests.providers.fakes.server import FakeServer, Reply
+from tests.workers import running_worker
 
 FAST_SIMULATOR = {"latency_ms": 0, "token_delay_ms": 0, "render_seconds": 0, "failure_rate": 0}
 
@@ -42,10 +43,8 @@ def fakes():
 def worker():
     broker = dramatiq.get_broker()
     broker.flush_all()
-    running = dramatiq.Worker(broker, worker_timeout=100, worker_threads=4)
-    running.start()
-    yield running
-    running.stop()
+    with running_worker(broker, worker_timeout=100, worker_threads=4) as running:
+        yield running
     broker.flush_all()
 
 

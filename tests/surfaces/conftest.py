@@ -6,6 +6,7 @@ from django.test import Client
 
 from tests.surfaces import live
 from tests.surfaces.doubles import FakeEngine
+from tests.workers import running_worker
 
 
 @pytest.fixture
@@ -45,10 +46,8 @@ def worker(transactional_db, organization, fast_simulator):
     live.fund(organization)
     broker = dramatiq.get_broker()
     broker.flush_all()
-    running = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    running.start()
-    yield running
-    running.stop()
+    with running_worker(broker, worker_threads=2, worker_timeout=100) as running:
+        yield running
 
 
 @pytest.fixture

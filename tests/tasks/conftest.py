@@ -13,6 +13,7 @@ import pytest
 from apps.catalog.types import Charge, PriceLine, Quote, ResolvedModel, RouteTarget
 from apps.core.errors import NOT_FOUND, ApplicationError
 from apps.tasks.models import FINISHED_STATUSES, Task
+from tests.workers import running_worker
 
 QUOTE_MICROS = 50_000
 CHARGE_MICROS = 20_000
@@ -113,10 +114,8 @@ def broker():
 
 @pytest.fixture
 def worker(broker):
-    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=4)
-    worker.start()
-    yield worker
-    worker.stop()
+    with running_worker(broker, worker_timeout=100, worker_threads=4) as worker:
+        yield worker
 
 
 def wait_finished(task_id: str, timeout: float = 20.0) -> Task:

@@ -5,7 +5,6 @@ import asyncio
 import time
 from datetime import timedelta
 
-import dramatiq
 import pytest
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from apps.tasks.streaming import task_stream_events
 from apps.usage.models import UsageRecord
 from apps.tasks.selectors import task_timeline
 from tests.tasks.conftest import CHARGE_MICROS, FUNDS_MICROS, balance, wait_finished
+from tests.workers import running_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHAT = {"messages": [{"role": "user", "content": "Say hello"}], "max_tokens": 30}
@@ -166,12 +166,8 @@ def test_sweep_resends_a_lost_message(funded, api_key, broker, settings):
 
     assert report.resent == 1
     assert sweep().resent == 0  # touched: not re-sent by the next sweep
-    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
-    worker.start()
-    try:
+    with running_worker(broker, worker_timeout=100, worker_threads=2):
         assert wait_finished(task.public_id).status == TaskStatus.SUCCEEDED
-    finally:
-        worker.stop()
 
 
 def test_sweep_expires_tasks_past_deadline(funded, api_key, broker):
