@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.query import get_related_populators
 
 try:  # PostgreSQL's backend (psycopg 3) when installed; SQLite needs none of it
@@ -42,13 +42,20 @@ _insert_sql: dict[tuple, tuple[str, list]] = {}
 _update_sql: dict[tuple, tuple[str, list, list]] = {}
 
 
+def _connection():
+    """The thread's connection itself. Passing ``django.db.connection`` (a proxy) to the fields'
+    value preparation made every one of its many attribute reads a thread-local lookup:
+    measured, 87 instead of 35 µs of CPU to prepare a task row's 36 values."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 @contextmanager
 def cursor():
     """A cursor on the current connection. On PostgreSQL one that binds values server-side and
     prepares each statement at its first use on a connection (pooled connections take turns, so
     psycopg's default of the fifth use was rarely reached under load); it is kept for this
     thread's next statement on the same connection (building one copies psycopg's adapter map)."""
-    conn = connections[DEFAULT_DB_ALIAS]
+    conn = _connection()
     if conn.vendor != "postgresql":
         with conn.cursor() as cur:
             yield cur
@@ -82,20 +89,13 @@ def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:
         return cur.fetchone()
 
 
-def _connection():
-    """The thread's connection itself. Passing ``django.db.connection`` (a proxy) to the fields'
-    value preparation made every one of its many attribute reads a thread-local lookup:
-    measured, 87 instead of 35 µs of CPU to prepare a task row's 36 values."""
-    return connections[DEFAULT_DB_ALIAS]
-
-
 def db_value(model: type[models.Model], name: str, value: Any) -> Any:
     """``value`` as the ORM would send it for the field ``name`` (datetimes on SQLite, JSON…)."""
     return model._meta.get_field(name).get_db_prep_save(value, _connection())
 
 
 def quoted(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _connection().ops.quote_name(model._meta.db_table)
 
 
 def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Sequence[str]] | None = None) -> None:
@@ -189,8 +189,9 @@ class CompiledSelect:
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self) -> tuple:
+        conn = _connection()
         markers = {name: f"\x00{name}\x00" for name in self._names}
-        compiler = self._build(**markers).query.get_compiler(connection=connection)
+        compiler = self._build(**markers).query.get_compiler(connection=conn)
         sql, params = compiler.as_sql()
         by_marker = {marker: name for name, marker in markers.items()}
         # (True, name) where a caller's value goes, (False, constant) elsewhere.
@@ -202,20 +203,21 @@ class CompiledSelect:
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
         converters = compiler.get_converters([column[0] for column in select[:compiler.col_count]])
-        populators = get_related_populators(klass_info, select, connection.alias)
+        populators = get_related_populators(klass_info, select, conn.alias)
         built = (sql, slots, compiler, converters, klass_info["model"], start, end, init_list, populators)
-        self._compiled[connection.vendor] = built
+        self._compiled[conn.vendor] = built
         return built
 
     def get(self, **values: str) -> models.Model | None:
-        built = self._compiled.get(connection.vendor) or self._compile()
+        conn = _connection()
+        built = self._compiled.get(conn.vendor) or self._compile()
         sql, slots, compiler, converters, model, start, end, init_list, populators = built
         row = fetchone(sql, [values[value] if bound else value for bound, value in slots])
         if row is None:
             return None
         if converters:
             row = next(compiler.apply_converters([row], converters))
-        obj = model.from_db(connection.alias, init_list, row[start:end])
+        obj = model.from_db(conn.alias, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
         return obj
