@@ -86,3 +86,80 @@ def test_price_versions_in_the_future_wait_their_turn(gpt4):
     price_version_create(model=AiModel.objects.get(pk=gpt4.pk), rules=[{"item": "request", "unit": "request", "usd": "3"}],
                          effective_from=timezone.now() + timedelta(days=1))
     assert price_version_current(model_pk=gpt4.pk).pk == current.pk
+
+
+# One load per key at a time (a worker's hundred threads once reloaded an expired entry together).
+
+class _SlowLoad:
+    """A loader that blocks until released and counts its calls."""
+
+    def __init__(self, value):
+        import threading
+
+        self.value, self.calls, self.release, self.started = value, 0, threading.Event(), threading.Event()
+
+    def __call__(self):
+        self.calls += 1
+        self.started.set()
+        assert self.release.wait(5)
+        return self.value
+
+
+@pytest.fixture
+def quiet_cache(settings, db):
+    settings.TOLLGATE_CATALOG_CACHE_SECONDS = 3600  # no generation check while the threads run
+    cache.catalog_cache_clear()
+    cache.catalog_cached(("warm",), lambda: 1)  # the one generation read happens here
+    yield
+    cache.catalog_cache_clear()
+
+
+def _in_threads(count, call):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(count)
+    return pool, [pool.submit(call) for _ in range(count)]
+
+
+def test_concurrent_misses_load_once_and_all_get_the_value(quiet_cache):
+    load = _SlowLoad("index")
+    pool, futures = _in_threads(8, lambda: cache.catalog_cached(("names",), load))
+    assert load.started.wait(5)
+    load.release.set()
+    assert [f.result(5) for f in futures] == ["index"] * 8
+    pool.shutdown()
+    assert load.calls == 1
+
+
+def test_an_expired_entry_is_served_while_one_thread_reloads_it(quiet_cache, monkeypatch):
+    cache.catalog_cached(("names",), lambda: "old")
+    monkeypatch.setattr(cache, "MAX_AGE_SECONDS", 0.0)  # expired from now on
+    load = _SlowLoad("new")
+    pool, [leader] = _in_threads(1, lambda: cache.catalog_cached(("names",), load))
+    assert load.started.wait(5)
+    # The reload is under way: the others answer at once with the old value, and load nothing.
+    assert [cache.catalog_cached(("names",), load) for _ in range(3)] == ["old"] * 3
+    load.release.set()
+    assert leader.result(5) == "new" and load.calls == 1
+    pool.shutdown()
+
+
+def test_a_load_overtaken_by_a_change_is_not_kept(quiet_cache):
+    load = _SlowLoad("read before the change")
+    pool, [leader] = _in_threads(1, lambda: cache.catalog_cached(("names",), load))
+    assert load.started.wait(5)
+    cache.catalog_cache_clear()  # a catalog change lands while the load runs
+    load.release.set()
+    assert leader.result(5) == "read before the change"
+    pool.shutdown()
+    assert cache.catalog_cached(("names",), lambda: "read after") == "read after"
+
+
+def test_a_failed_load_leaves_nothing_behind(quiet_cache):
+    def broken():
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        cache.catalog_cached(("names",), broken)
+    assert cache.catalog_cached(("names",), lambda: "loaded") == "loaded"
+    assert cache._loading == {}
