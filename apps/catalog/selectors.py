@@ -107,9 +107,7 @@ def model_listing(*, modality: str | None = None) -> list[dict[str, Any]]:
         return []
 
     def load() -> list[dict[str, Any]]:
-        rows = AiModel.objects.filter(is_enabled=True).order_by("model_id")
-        if modality:
-            rows = rows.filter(modality=modality)
+        rows = model_list(modality=modality).prefetch_related(None)  # the listing needs no aliases
         return [{"id": model_id, "object": "model", "created": int(created_at.timestamp()), "owned_by": provider}
                 for model_id, provider, created_at in rows.values_list("model_id", "provider", "created_at")]
 
