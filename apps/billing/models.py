@@ -48,6 +48,11 @@ class Balance(models.Model):
     # of credit already spent. It rises back towards 0 as the balance recovers, so only those two
     # paths can ever take available credit below zero; the database enforces it.
     floor_micros = models.BigIntegerField(default=0)
+    # Organization.is_frozen, mirrored here by the freeze (``balance_freeze_mark``, under this row's
+    # lock): a hold's UPDATE refuses a frozen row itself. A subquery on the organization would
+    # read the snapshot taken before the UPDATE waited for the lock, and miss a freeze committed
+    # meanwhile.
+    frozen = models.BooleanField(default=False, help_text="Mirror of the organization's freeze; holds refuse it")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,7 +8,8 @@ every task runs go through this module instead:
 * ``execute`` / ``fetchone``: SQL written by hand that SQLite and PostgreSQL both accept;
 * ``insert``: one INSERT for model instances (optionally an upsert), its SQL built once;
 * ``update``: one UPDATE … WHERE of simple equalities, its SQL built once per shape;
-* ``CompiledSelect``: an ORM queryset compiled once; each call binds new values.
+* ``CompiledSelect``: an ORM queryset compiled once; each call binds new values;
+* ``at_commit``: a statement that ends the transaction, sent with its COMMIT on PostgreSQL.
 
 On PostgreSQL they run on a server-side-binding cursor of the request's own connection (so in
 its transaction): psycopg prepares each statement at its first use on a connection
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models.query import get_related_populators
 
 try:  # PostgreSQL's backend (psycopg 3) when installed; SQLite needs none of it
@@ -81,6 +82,32 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
     with cursor() as cur:
         cur.execute(sql, params)
         return cur.rowcount
+
+
+class RowUnchanged(DatabaseError):
+    """A statement given to ``at_commit`` changed no row: the transaction rolls back."""
+
+
+def at_commit(sql: str, params: Sequence[Any] = ()) -> None:
+    """Runs ``sql``, an UPDATE or INSERT that must change exactly one row, as one of the
+    transaction's last statements, for a row many transactions lock (an organization's balance,
+    its usage roll-up). When the enclosing atomic block will commit (PostgreSQL, no savepoint
+    open), it is queued and sent in one message with the COMMIT (``apps.core.postgresql``): the
+    row's lock is then held by the server for microseconds, not across this thread's next turn.
+    Otherwise (SQLite, inside a savepoint, or in a test's transaction, which never commits: the
+    same marker Django's ``durable`` check reads) it runs now. Either way, changing no row raises
+    ``RowUnchanged`` and the transaction rolls back, from here or from the atomic block's exit.
+    Nothing in the transaction may read what it changes."""
+    conn = _connection()
+    tail = getattr(conn, "commit_tail", None)
+    if (tail is not None and conn.in_atomic_block and not conn.get_autocommit()
+            and all(sid is None for sid in conn.savepoint_ids)
+            and not any(getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)):
+        tail.append((sql, list(params)))
+        return
+    changed = execute(sql, params)
+    if changed != 1:
+        raise RowUnchanged(f"{changed} rows changed, one expected: {sql}")
 
 
 def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:

@@ -61,8 +61,8 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
 def usage_rollup_add(*, record: UsageRecord) -> None:
     """The roll-up half of ``usage_record_create(defer_rollup=True)``, in the same transaction:
     a no-op for a replayed record. The settle calls it right after the capture, so the roll-up
-    row (one per organization, day, model and key: every task of a busy key updates it) is
-    locked for as short a time as possible."""
+    row (one per organization, day, model and key: every task of a busy key updates it) follows
+    the balance row in the message that commits."""
     if getattr(record, "_rollup_pending", False):
         _rollup_add(record)
         record._rollup_pending = False
@@ -76,39 +76,27 @@ def seconds_to_microseconds(seconds) -> int:
 
 
 def _rollup_add(record: UsageRecord) -> None:
-    """Adds one record to its UsageDaily row: UPDATE … SET x = x + n, else INSERT in a savepoint.
-    Two first writers of a key: the second INSERT waits on the unique index, fails once the first
-    commits, and its retried UPDATE (a new statement, so it sees the committed row) increments it.
-    Row locks taken by UPDATE serialize the increments; nothing is read-modify-written in Python."""
-    key = {"organization_id": record.organization_id, "day": record.created_at.astimezone(timezone.utc).date(),
-           "model_id": record.model_id, "api_key_id": record.api_key_id}
-    amounts = {name: getattr(record, name) for name in ROLLUP_SUMS}
-    if _rollup_increment(key, amounts):
-        return
-    try:
-        with transaction.atomic():
-            UsageDaily.objects.create(**key, requests=1, **amounts)
-        return
-    except IntegrityError:
-        pass  # a concurrent first writer won; it has committed by now
-    if not _rollup_increment(key, amounts):
-        raise RuntimeError(f"usage roll-up row vanished for {key}")
-
-
-def _rollup_increment(key: dict, amounts: dict[str, int]) -> bool:
-    """UPDATE … SET x = x + n for one roll-up row, written out by hand: every task runs it, and
-    the ORM spent more CPU building its ten expressions than the database spent running it."""
-    if not all(isinstance(value, int) for value in amounts.values()):
+    """Adds one record to its UsageDaily row: one upsert (INSERT … ON CONFLICT DO UPDATE SET
+    x = x + excluded.x), written out by hand (the ORM spent more CPU building its expressions
+    than the database spent running them). Every task of a busy key updates the same row, so it
+    goes with the COMMIT (``statements.at_commit``), after the capture's balance UPDATE (the same
+    order everywhere: balance, then roll-up). The row lock serializes the increments; nothing is
+    read-modify-written in Python."""
+    amounts = [getattr(record, name) for name in ROLLUP_SUMS]
+    if not all(isinstance(value, int) for value in amounts):
         raise TypeError("roll-up sums are integers")
-    day = statements.db_value(UsageDaily, "day", key["day"])
-    sets = ", ".join(f'"{name}" = "{name}" + %s' for name in amounts)
-    where = '"organization_id" = %s AND "day" = %s AND "model_id" = %s AND ' + (
-        '"api_key_id" IS NULL' if key["api_key_id"] is None else '"api_key_id" = %s')
-    params = [*amounts.values(), key["organization_id"], day, key["model_id"]]
-    if key["api_key_id"] is not None:
-        params.append(key["api_key_id"])
-    return statements.execute(f'UPDATE {statements.quoted(UsageDaily)} SET "requests" = "requests" + 1, {sets} '
-                              f'WHERE {where}', params) == 1
+    table = statements.quoted(UsageDaily)
+    day = statements.db_value(UsageDaily, "day", record.created_at.astimezone(timezone.utc).date())
+    summed = ("requests", *ROLLUP_SUMS)
+    columns = ", ".join(f'"{name}"' for name in ("organization_id", "day", "model_id", "api_key_id", *summed))
+    placeholders = ", ".join(["%s"] * (4 + len(summed)))
+    # The unique constraint the row matches: one per partial index (null and non-null key).
+    target = ('("organization_id", "day", "model_id") WHERE "api_key_id" IS NULL' if record.api_key_id is None
+              else '("organization_id", "day", "model_id", "api_key_id") WHERE "api_key_id" IS NOT NULL')
+    sets = ", ".join(f'"{name}" = {table}."{name}" + excluded."{name}"' for name in summed)
+    statements.at_commit(
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT {target} DO UPDATE SET {sets}",
+        [record.organization_id, day, record.model_id, record.api_key_id, 1, *amounts])
 
 
 @transaction.atomic

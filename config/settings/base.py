@@ -113,8 +113,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # PostgreSQL through psycopg 3. A server-side pool per process (Django ≥ 5.1) rather
+    # PostgreSQL through psycopg 3: Django's backend plus statements sent with the COMMIT
+    # (apps/core/postgresql). A server-side pool per process (Django ≥ 5.1) rather
     # than persistent connections: ASGI requests and worker threads come and go.
+    DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
     if env.bool("DATABASE_POOL", default=True):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

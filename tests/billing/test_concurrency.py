@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -88,3 +89,54 @@ def test_concurrent_replays_write_one_entry_each(settings):
     # 10 − 1 captured + 5 topped up; nothing held
     assert balance_tuple(organization) == (14 * USD, 0)
     assert ledger_problems(finished_tasks_check=lambda ids: set()) == []
+
+
+def test_a_hold_waiting_for_the_balance_row_is_refused_by_a_freeze_committed_meanwhile():
+    """The hold reads the freeze flag before it takes the lock; the freeze commits while the
+    hold's UPDATE (sent with its COMMIT) waits for the row. The UPDATE re-checks the row itself
+    (Balance.frozen), so the hold is refused as frozen and nothing of it stays."""
+    from django.db import transaction
+
+    from apps.billing.models import Hold
+    from apps.dashboard.staff.services import organization_freeze
+
+    organization, key = make_org()
+    fund(organization, 10 * USD)
+    locked, waiting = threading.Event(), threading.Event()
+
+    def freeze():
+        with transaction.atomic():
+            organization_freeze(organization=organization, reason="chargeback")  # takes the balance row
+            locked.set()
+            waiting.wait(10)
+            time.sleep(0.3)  # the hold's UPDATE is queued behind this lock by now
+        connections.close_all()
+
+    def hold():
+        locked.wait(10)
+        waiting.set()
+        try:
+            return credit_hold(organization=organization, api_key=key, task_id="late", amount_micros=1 * USD)
+        except ApplicationError as refused:
+            return refused
+        finally:
+            connections.close_all()
+
+    freezer = threading.Thread(target=freeze)
+    freezer.start()
+    result = hold_in_thread(hold)
+    freezer.join()
+
+    assert isinstance(result, ApplicationError), result
+    assert (result.status, result.code) == (403, "organization_frozen")
+    assert not Hold.objects.filter(task_id="late").exists()
+    assert balance_tuple(organization) == (10 * USD, 0)
+    assert ledger_problems(finished_tasks_check=lambda ids: set()) == []
+
+
+def hold_in_thread(work):
+    box = []
+    thread = threading.Thread(target=lambda: box.append(work()))
+    thread.start()
+    thread.join(30)
+    return box[0]

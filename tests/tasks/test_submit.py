@@ -113,3 +113,15 @@ def test_upload_is_stored_as_task_input(funded, api_key, broker):
     entry = task.input_files["image"][0]
     assert entry["path"].startswith(f"tasks/{funded.public_id}/{task.public_id}/inputs/")
     assert (entry["size"], entry["content_type"]) == (9, "image/png")
+
+
+def test_a_refused_hold_leaves_no_task_and_no_upload(organization, api_key, broker, settings, tmp_path):
+    """On PostgreSQL the hold's UPDATE goes with the COMMIT, so the refusal arrives from the
+    commit itself: the task row and the stored upload must go all the same."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    upload = SimpleUploadedFile("a.png", b"\x89PNG fake", content_type="image/png")
+    with pytest.raises(ApplicationError) as excinfo:
+        task_submit(api_key=api_key[0], model="test/edit", params=PARAMS, files={"image": upload})
+    assert (excinfo.value.status, excinfo.value.code) == (402, "insufficient_credits")
+    assert Task.objects.count() == 0 and Hold.objects.count() == 0
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []

@@ -4,7 +4,8 @@ Entries: hold (amount 0, held +H); capture (amount −charged, held −H or −c
 (amount 0, held −rest). Each task's hold resolves once: the Hold row moves open → captured |
 released by compare-and-set on the Hold row (its row lock serializes the resolutions of one
 task); the Balance row, every task of the organization's hot spot, is locked by the last
-statement of each transaction only (``ledger.entries_apply``)."""
+statement of each transaction only (``ledger.entries_apply``), sent with the COMMIT where
+nothing has to be read under that lock (``statements.at_commit``)."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiKey, Organization
 from apps.billing.lock_objects import balance_lock, hold_lock
 from apps.billing.models import Balance, BillingProfile, EntryKind, Hold, HoldState, LedgerEntry
-from apps.billing.services.ledger import balance_move, entries_apply, entry_append
+from apps.billing.services.ledger import entries_apply, entry_append
 from apps.core import statements
 from apps.core.errors import INSUFFICIENT_CREDITS, PERMISSION, ApplicationError
 
@@ -70,25 +71,31 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
     """Reserves ``amount_micros`` for the task. Safe inside the engine's own atomic() (nested:
     a refusal rolls back only this savepoint). Calling again for the same task returns its hold.
     ``savepoint=False`` is for a caller whose whole transaction fails with a refusal (the task
-    submit): one round trip less while the balance row is locked, and a refusal then rolls
-    back the caller's transaction.
+    submit): no savepoint, no lookup of an earlier hold (the caller just created the task), and
+    the refusal may surface as ``statements.RowUnchanged`` from the caller's atomic block; the
+    caller then raises ``hold_refusal(organization)``.
 
     The organization's balance row lock is taken by the last statement (the conditional UPDATE
     in ``entries_apply``), after the hold and its entry are inserted: every hold of one
-    organization passes through that lock, so it is held only for the checks that need it and
-    the commit. The caller should make this its transaction's last write for the same reason."""
+    organization passes through that lock. Without a spend cap or a monthly budget, nothing
+    needs to be read under it, so the UPDATE goes with the COMMIT (``statements.at_commit``).
+    With one, the UPDATE runs at once and the sums are read under the lock. The caller should
+    make this its transaction's last write, and read nothing it changes."""
     if not isinstance(amount_micros, int) or isinstance(amount_micros, bool) or amount_micros < 0:
         raise ValueError("amount_micros must be a non-negative int")
     if savepoint:
-        # A caller that may hold twice gets the first hold back; the submit (savepoint=False)
-        # holds for a task it just created, and the unique task_id would refuse a second one.
         existing = Hold.objects.filter(task_id=task_id).first()
         if existing is not None:
             return existing
-        # Cheap early refusal; re-checked under the lock below (a freeze takes the same lock).
-        if Organization.objects.filter(pk=organization.pk, is_frozen=True).exists():
-            raise _frozen()
+    # Read before the lock. The freeze is re-checked by the UPDATE itself (Balance.frozen); a
+    # budget set meanwhile is as concurrent as if it had been set a moment later.
+    frozen, budget, has_balance = _hold_terms(organization.pk)
+    if frozen:
+        raise _frozen()
+    if not has_balance:
+        Balance.objects.get_or_create(organization_id=organization.pk)  # first use: an empty balance
     cap = api_key.spend_cap_micros if api_key is not None else None
+    limited = cap is not None or budget is not None
     try:
         with transaction.atomic(savepoint=savepoint):
             hold = Hold(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros)
@@ -96,21 +103,16 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
             entry = LedgerEntry(kind=EntryKind.HOLD, amount_micros=0, held_delta_micros=amount_micros,
                                 idempotency_key=f"task:{task_id}:hold", task_id=task_id, api_key=api_key)
             # A negative balance (Stripe took money back) blocks every new task, even a free one.
-            if not entries_apply(organization_id=organization.pk, entries=[entry], require_available_micros=amount_micros):
-                if Balance.objects.filter(organization_id=organization.pk).exists():
-                    raise _insufficient()
-                Balance.objects.get_or_create(organization_id=organization.pk)  # first use: an empty balance
-                if not balance_move(organization_id=organization.pk, amount_micros=0, held_delta_micros=amount_micros,
-                                    require_available_micros=amount_micros):
-                    raise _insufficient()
-            # From here on the balance row is locked until commit: every other hold waits. The
-            # freeze flag and the monthly budget are read under it, in one statement.
-            frozen, budget = _frozen_and_budget(organization.pk)
-            if frozen:
-                raise _frozen()
-            if cap is not None or budget is not None:
+            if not entries_apply(organization_id=organization.pk, entries=[entry], require_available_micros=amount_micros,
+                                 at_commit=not limited):
+                raise hold_refusal(organization)
+            if limited:  # the balance row is locked until commit: every other hold waits
                 _check_limits(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros,
                               cap=cap, budget=budget)
+    except statements.RowUnchanged:  # refused, and rolled back to this block's start
+        if not savepoint:
+            raise  # the caller's transaction is aborted (or over): it decides
+        raise hold_refusal(organization) from None
     except IntegrityError:  # the same task held concurrently: its hold (unique task_id) won
         if not savepoint:
             raise  # the caller's transaction is aborted: it decides
@@ -118,16 +120,35 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
         if existing is None:
             raise
         return existing
-    _after_hold(organization=organization, amount_micros=amount_micros)
+    transaction.on_commit(lambda: _after_hold(organization=organization, amount_micros=amount_micros))
     return hold
 
 
-def _frozen_and_budget(organization_id: int) -> tuple[bool, int | None]:
-    frozen, budget = statements.fetchone(
-        f'SELECT o."is_frozen", p."monthly_budget_micros" FROM {statements.quoted(Organization)} o '
-        f'LEFT JOIN {statements.quoted(BillingProfile)} p ON p."organization_id" = o."id" WHERE o."id" = %s',
+def hold_refusal(organization: Organization) -> ApplicationError:
+    """Why a hold was refused (403 frozen, else 402), read after the refusing transaction."""
+    frozen = Balance.objects.filter(organization_id=organization.pk, frozen=True).exists() or \
+        Organization.objects.filter(pk=organization.pk, is_frozen=True).exists()
+    return _frozen() if frozen else _insufficient()
+
+
+def balance_freeze_mark(*, organization_id: int, frozen: bool) -> Balance:
+    """Mirrors a freeze onto the balance row, under its lock, in the freeze's transaction: a hold
+    waiting for that lock re-checks the row and refuses it once the freeze commits. Returns the
+    row, locked until the caller's commit."""
+    balance = balance_lock(organization_id=organization_id)
+    Balance.objects.filter(pk=balance.pk).update(frozen=frozen)
+    balance.frozen = frozen
+    return balance
+
+
+def _hold_terms(organization_id: int) -> tuple[bool, int | None, bool]:
+    """(frozen, monthly budget, has a balance row), one statement."""
+    frozen, budget, balance_id = statements.fetchone(
+        f'SELECT o."is_frozen", p."monthly_budget_micros", b."id" FROM {statements.quoted(Organization)} o '
+        f'LEFT JOIN {statements.quoted(BillingProfile)} p ON p."organization_id" = o."id" '
+        f'LEFT JOIN {statements.quoted(Balance)} b ON b."organization_id" = o."id" WHERE o."id" = %s',
         [organization_id])
-    return bool(frozen), budget  # SQLite answers 0/1
+    return bool(frozen), budget, balance_id is not None  # SQLite answers 0/1
 
 
 def _frozen() -> ApplicationError:
@@ -135,6 +156,7 @@ def _frozen() -> ApplicationError:
 
 
 def _after_hold(*, organization: Organization, amount_micros: int) -> None:
+    """After the hold's commit: an auto-recharge when the available credit fell low."""
     from apps.billing.services.auto_recharge import auto_recharge_schedule_if_low
     from apps.billing.stripe_client import stripe_is_configured
 
@@ -218,8 +240,9 @@ def _capture_entries_apply(hold: Hold, amount_micros: int) -> CaptureResult:
         entries.append(LedgerEntry(kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-released,
                                    idempotency_key=f"task:{task_id}:release", task_id=task_id,
                                    api_key_id=hold.api_key_id, reason="unused remainder"))
-    if not entries_apply(organization_id=hold.organization_id, entries=entries):
-        raise RuntimeError(f"no balance row for the hold of {task_id}")
+    # With the COMMIT: nothing after it in the settle reads the balance (a missing row would
+    # raise statements.RowUnchanged and roll the settle back).
+    entries_apply(organization_id=hold.organization_id, entries=entries, at_commit=True)
     return CaptureResult(amount_micros, released, 0, 0)
 
 
@@ -277,5 +300,4 @@ def hold_release(*, task_id: str, reason: str) -> None:
         entry = LedgerEntry(kind=EntryKind.RELEASE, amount_micros=0, held_delta_micros=-hold.amount_micros,
                             idempotency_key=f"task:{task_id}:release", task_id=task_id, api_key_id=hold.api_key_id,
                             reason=reason[:500])
-        if not entries_apply(organization_id=hold.organization_id, entries=[entry]):
-            raise RuntimeError(f"no balance row for the hold of {task_id}")
+        entries_apply(organization_id=hold.organization_id, entries=[entry], at_commit=True)  # as in the capture

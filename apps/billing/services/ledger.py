@@ -54,7 +54,8 @@ def entry_append(*, balance: Balance, kind: str, amount_micros: int, held_delta_
     return entry, True
 
 
-def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_available_micros: int | None = None) -> bool:
+def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_available_micros: int | None = None,
+                  at_commit: bool = False) -> bool:
     """Inserts ``entries`` (one statement) and then moves the organization's balance by their sums
     with one conditional UPDATE, in the caller's transaction.
 
@@ -64,10 +65,15 @@ def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_a
     write of the transaction. With ``require_available_micros`` the UPDATE only matches when
     balance ≥ 0 and available ≥ that amount *after the lock is taken* (PostgreSQL re-checks the
     condition on the locked row), so two holds can never both pass on the same credit; it
-    returns False then, and the caller must roll back (raise). The floor follows the same rule
+    returns False then, and the caller must roll back (raise). The same condition refuses a
+    frozen balance row (``Balance.frozen``). The floor follows the same rule
     as ``entry_append`` (only Stripe refunds/disputes lower it; callers of this helper never
     pass those kinds). The unique idempotency key still decides: a replayed entry raises
-    IntegrityError and the caller's transaction rolls back whole."""
+    IntegrityError and the caller's transaction rolls back whole.
+
+    ``at_commit``: the UPDATE goes with the COMMIT (``statements.at_commit``), so the lock is not
+    held across this thread's next turn; it returns True, and a refusal (or a missing balance
+    row) raises ``statements.RowUnchanged`` then, from here or from the atomic block's exit."""
     if any(entry.kind in FLOOR_LOWERING_KINDS for entry in entries):
         raise ValueError("entries_apply does not lower the floor: use entry_append under balance_lock")
     amount = sum(entry.amount_micros for entry in entries)
@@ -76,11 +82,11 @@ def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_a
         entry.organization_id = organization_id
     statements.insert(entries)
     return balance_move(organization_id=organization_id, amount_micros=amount, held_delta_micros=held_delta,
-                         require_available_micros=require_available_micros)
+                        require_available_micros=require_available_micros, at_commit=at_commit)
 
 
 def balance_move(*, organization_id: int, amount_micros: int, held_delta_micros: int,
-                  require_available_micros: int | None) -> bool:
+                 require_available_micros: int | None, at_commit: bool = False) -> bool:
     """The balance half of ``entries_apply``, one statement written out by hand: two tasks of
     every task run it, and the ORM spent more CPU building it (floor arithmetic in nested
     expressions) than the database spent running it. Every right-hand side reads the row as it
@@ -95,6 +101,9 @@ def balance_move(*, organization_id: int, amount_micros: int, held_delta_micros:
            f'WHERE "organization_id" = %s')
     params = [amount_micros, held_delta_micros, amount_micros, held_delta_micros, organization_id]
     if require_available_micros is not None:
-        sql += ' AND "balance_micros" >= 0 AND "balance_micros" >= "held_micros" + %s'
+        sql += ' AND "balance_micros" >= 0 AND "balance_micros" >= "held_micros" + %s AND NOT "frozen"'
         params.append(int(require_available_micros))
+    if at_commit:
+        statements.at_commit(sql, params)
+        return True
     return statements.execute(sql, params) == 1

@@ -21,6 +21,7 @@ from apps.billing.models import BillingProfile, EntryKind, LedgerEntry, Payment,
 from apps.billing.services.auto_recharge import AUTO_RECHARGE_PURPOSE
 from apps.billing.services.checkout import TOPUP_PURPOSE
 from apps.billing.services.credits import credit_grant
+from apps.billing.services.holds import balance_freeze_mark
 from apps.billing.services.ledger import entry_append
 from apps.billing.stripe_client import cents_to_micros
 
@@ -192,8 +193,8 @@ def _dispute_created(dispute: dict) -> None:
         charge_id=dispute.get("charge") or "", payment_intent_id=dispute.get("payment_intent"), customer_id=None,
         metadata=dispute.get("metadata"),
     )
-    # Under the balance lock: credit_hold re-reads is_frozen under the same lock.
-    balance = balance_lock(organization_id=organization.pk)
+    # Under the balance lock, mirrored onto the balance row: a hold waiting for it refuses the row.
+    balance = balance_freeze_mark(organization_id=organization.pk, frozen=True)
     Organization.objects.filter(pk=organization.pk).update(
         is_frozen=True, frozen_reason=f"Payment dispute {dispute['id']} ({dispute.get('reason', '')})"[:200], updated_at=timezone.now(),
     )

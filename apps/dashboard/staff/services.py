@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from apps.accounts.models import Organization, User
-from apps.billing.lock_objects import balance_lock
+from apps.billing.services import balance_freeze_mark
 from apps.core.errors import ApplicationError
 
 FREEZE_REASON_REQUIRED = "A reason is required to freeze an organization."
@@ -29,9 +29,9 @@ FINANCE_EXTRA_PERMISSIONS = (
 
 @transaction.atomic
 def organization_freeze(*, organization: Organization, reason: str, actor: User | None = None) -> Organization:
-    """Stops the organization from starting tasks (running ones finish). Takes the balance lock
-    first, as the dispute path does: credit_hold re-reads the flag under that lock, so no hold
-    is granted after the freeze commits."""
+    """Stops the organization from starting tasks (running ones finish). Marks the balance row
+    first, under its lock, as the dispute path does: a hold's UPDATE refuses a frozen row, so no
+    hold is granted after the freeze commits."""
     reason = reason.strip()
     if not reason:
         raise ApplicationError(FREEZE_REASON_REQUIRED, code="missing_parameter", param="reason")
@@ -44,7 +44,7 @@ def organization_unfreeze(*, organization: Organization, actor: User | None = No
 
 
 def _frozen_set(*, organization: Organization, is_frozen: bool, reason: str, actor: User | None) -> Organization:
-    balance_lock(organization_id=organization.pk)
+    balance_freeze_mark(organization_id=organization.pk, frozen=is_frozen)  # first: the balance lock
     organization.is_frozen = is_frozen
     organization.frozen_reason = reason
     organization.full_clean()

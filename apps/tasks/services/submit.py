@@ -140,10 +140,14 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
     try:
         with transaction.atomic():
             statements.insert([task])  # "created" on the timeline comes from the row itself (selectors.task_timeline)
-            # Last: the hold ends with the organization's balance row lock, held until commit.
+            transaction.on_commit(lambda: task_run.send(task.public_id))
+            # Last: the hold ends with the organization's balance row lock, its UPDATE sent with
+            # the COMMIT when nothing has to be read under it.
             billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
                                          amount_micros=quote.amount_micros, savepoint=False)
-            transaction.on_commit(lambda: task_run.send(task.public_id))
+    except statements.RowUnchanged:  # the hold was refused (and the task rolled back with it)
+        inputs_delete(stored=task.input_files)
+        raise billing_services.hold_refusal(api_key.organization) from None
     except Exception:
         inputs_delete(stored=task.input_files)  # no task, no orphaned uploads
         raise

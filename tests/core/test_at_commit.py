@@ -1,0 +1,124 @@
+"""statements.at_commit: a statement that must change one row, sent with the COMMIT on
+PostgreSQL (so the row lock it takes is not held across the client's next turn), run at once
+everywhere else. Either way a statement that changes no row rolls the transaction back."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection, connections, transaction
+
+from apps.usage.models import UsageDaily
+from apps.core import statements
+from tests.conftest import is_postgres
+
+# Any one-row UPDATE does: a usage roll-up row stands in for the balance row of the real callers.
+MOVE = 'UPDATE "usage_usagedaily" SET "requests" = "requests" + %s WHERE "organization_id" = %s'
+
+
+def held(organization) -> int:
+    return UsageDaily.objects.get(organization=organization).requests
+
+
+@pytest.fixture
+def balance(organization):
+    UsageDaily.objects.create(organization=organization, day="2026-11-22", model_id="m")
+    return organization
+
+
+def test_in_a_test_transaction_it_runs_at_once(balance):
+    """The test's own transaction never commits (Django's durable marker): nothing may wait for it."""
+    with transaction.atomic():
+        statements.at_commit(MOVE, [5, balance.pk])
+        assert held(balance) == 5
+
+
+def test_a_statement_that_changes_no_row_raises_and_its_savepoint_rolls_back(balance):
+    with pytest.raises(statements.RowUnchanged):
+        with transaction.atomic():
+            UsageDaily.objects.filter(organization=balance).update(cost_micros=7)
+            statements.at_commit(MOVE, [1, -1])
+    assert held(balance) == 0
+
+
+@pytest.fixture
+def commit_messages(monkeypatch):
+    """The transaction status psycopg reports right after each message with a COMMIT was sent."""
+    from apps.core.postgresql.base import DatabaseWrapper
+
+    seen = []
+    original = DatabaseWrapper._commit_with
+
+    def recording(self, tail):
+        original(self, tail)
+        seen.append((len(tail), self.connection.info.transaction_status.name))
+
+    monkeypatch.setattr(DatabaseWrapper, "_commit_with", recording)
+    return seen
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_it_goes_with_the_commit(balance, commit_messages):
+    callbacks = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: callbacks.append(held(balance)))
+        statements.at_commit(MOVE, [5, balance.pk])
+        statements.at_commit(MOVE, [6, balance.pk])
+        assert held(balance) == 0  # queued: not run before the commit
+    assert held(balance) == 11
+    # Both statements and the COMMIT in one message: the transaction was over when it returned,
+    # so psycopg's own commit had nothing left to send.
+    assert commit_messages == [(2, "IDLE")]
+    assert callbacks == [11]  # after the commit, which the statements were part of
+    assert not connection.commit_tail
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_no_row_changed_rolls_back_the_whole_transaction(balance, commit_messages):
+    ran = []
+    with pytest.raises(statements.RowUnchanged):
+        with transaction.atomic():
+            UsageDaily.objects.filter(organization=balance).update(cost_micros=3)
+            transaction.on_commit(lambda: ran.append(1))
+            statements.at_commit(MOVE, [5, balance.pk])
+            statements.at_commit(MOVE, [1, -1])  # no such organization
+    row = UsageDaily.objects.get(organization=balance)
+    assert (row.requests, row.cost_micros) == (0, 0)  # neither the statements nor the earlier write
+    assert ran == [] and commit_messages == []
+    assert not connection.commit_tail
+    with transaction.atomic():  # the connection is usable again
+        statements.at_commit(MOVE, [2, balance.pk])
+    assert held(balance) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_a_rolled_back_transaction_drops_what_it_queued(balance):
+    with pytest.raises(ValueError):
+        with transaction.atomic():
+            statements.at_commit(MOVE, [5, balance.pk])
+            raise ValueError("changed my mind")
+    with transaction.atomic():
+        UsageDaily.objects.filter(organization=balance).update(cost_micros=0)
+    assert held(balance) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_inside_a_savepoint_it_runs_at_once(balance, commit_messages):
+    with transaction.atomic():
+        with transaction.atomic():  # a savepoint: the outer block may still roll it back alone
+            statements.at_commit(MOVE, [5, balance.pk])
+            assert held(balance) == 5
+    assert held(balance) == 5 and commit_messages == []
+
+
+def test_the_default_database_runs_the_backend_with_commit_messages():
+    if is_postgres():
+        assert type(connections["default"]).__module__ == "apps.core.postgresql.base"
+    else:
+        assert getattr(connections["default"], "commit_tail", None) is None
