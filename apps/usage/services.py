@@ -43,7 +43,8 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
         # In a savepoint (unless the caller opted out): a duplicate task_id rolls back before
         # counting anything, and the first record is returned.
         with transaction.atomic() if savepoint else nullcontext():
-            statements.insert([record])
+            # Without a savepoint (the settle) the row goes with the COMMIT: nobody reads it back.
+            statements.insert([record], at_commit=not savepoint)
             if not defer_rollup:
                 _rollup_add(record)
     except IntegrityError:

@@ -122,3 +122,48 @@ def test_the_default_database_runs_the_backend_with_commit_messages():
         assert type(connections["default"]).__module__ == "apps.core.postgresql.base"
     else:
         assert getattr(connections["default"], "commit_tail", None) is None
+
+
+def _daily(organization, model_id: str) -> UsageDaily:
+    return UsageDaily(organization=organization, day="2026-11-23", model_id=model_id, requests=1)
+
+
+def test_insert_with_the_commit_writes_every_row(balance):
+    rows = [_daily(balance, "a"), _daily(balance, "b")]
+    with transaction.atomic():
+        statements.insert(rows, at_commit=True)
+    stored = UsageDaily.objects.filter(organization=balance, day="2026-11-23")
+    assert sorted(stored.values_list("model_id", flat=True)) == ["a", "b"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_inserted_rows_go_with_the_commit_and_a_duplicate_fails_it(balance, commit_messages):
+    from django.db import IntegrityError
+
+    rows = [_daily(balance, "a"), _daily(balance, "b")]
+    with transaction.atomic():
+        statements.insert(rows, at_commit=True)
+        assert not UsageDaily.objects.filter(model_id__in=["a", "b"]).exists()  # queued
+    assert [row.pk for row in rows] == [None, None]  # nobody reads them back
+    assert UsageDaily.objects.filter(model_id__in=["a", "b"]).count() == 2
+    assert commit_messages == [(1, "IDLE")]
+
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            UsageDaily.objects.filter(model_id="b").update(requests=5)
+            statements.insert([_daily(balance, "c"), _daily(balance, "a")], at_commit=True)  # "a" exists
+    assert not UsageDaily.objects.filter(model_id="c").exists()
+    assert UsageDaily.objects.get(model_id="b").requests == 1  # the whole transaction rolled back
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_more_rows_than_expected_fail_the_commit(balance):
+    UsageDaily.objects.create(organization=balance, day="2026-11-24", model_id="m")  # a second row to match
+    with pytest.raises(statements.RowUnchanged):
+        with transaction.atomic():
+            statements.at_commit(MOVE, [1, balance.pk])  # matches two rows, one expected
+    assert list(UsageDaily.objects.filter(organization=balance).values_list("requests", flat=True)) == [0, 0]

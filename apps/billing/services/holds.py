@@ -99,7 +99,8 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
     try:
         with transaction.atomic(savepoint=savepoint):
             hold = Hold(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros)
-            statements.insert([hold])
+            # The submit (savepoint=False) never reads its hold back: it goes with the COMMIT too.
+            statements.insert([hold], at_commit=not savepoint and not limited)
             entry = LedgerEntry(kind=EntryKind.HOLD, amount_micros=0, held_delta_micros=amount_micros,
                                 idempotency_key=f"task:{task_id}:hold", task_id=task_id, api_key=api_key)
             # A negative balance (Stripe took money back) blocks every new task, even a free one.

@@ -80,7 +80,7 @@ def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_a
     held_delta = sum(entry.held_delta_micros for entry in entries)
     for entry in entries:
         entry.organization_id = organization_id
-    statements.insert(entries)
+    statements.insert(entries, at_commit=at_commit)  # with the COMMIT too: nobody reads them back
     return balance_move(organization_id=organization_id, amount_micros=amount, held_delta_micros=held_delta,
                         require_available_micros=require_available_micros, at_commit=at_commit)
 

@@ -16,7 +16,7 @@ from django.db.backends.postgresql import base
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.commit_tail: list[tuple[str, list]] = []
+        self.commit_tail: list[tuple[str, list, int]] = []  # (statement, values, rows it must change)
 
     def _commit(self):
         tail, self.commit_tail = self.commit_tail, []
@@ -24,20 +24,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._commit_with(tail)  # psycopg's commit() below then finds no transaction: no round trip
         return super()._commit()
 
-    def _commit_with(self, tail: list[tuple[str, list]]) -> None:
+    def _commit_with(self, tail: list[tuple[str, list, int]]) -> None:
         from apps.core.statements import RowUnchanged
 
-        # Each statement must change exactly one row: otherwise the division by zero fails the
+        # Each statement must change exactly its rows: otherwise the division by zero fails the
         # message, and PostgreSQL skips the rest of it, the COMMIT included.
-        sql = "; ".join(f"WITH changed AS ({statement} RETURNING 1) SELECT 1 / (COUNT(*) = 1)::int FROM changed"
-                        for statement, _ in tail) + "; COMMIT"
-        params = [value for _, values in tail for value in values]
+        sql = "; ".join(f"WITH changed AS ({statement} RETURNING 1) SELECT 1 / (COUNT(*) = {int(rows)})::int FROM changed"
+                        for statement, _, rows in tail) + "; COMMIT"
+        params = [value for _, values, _ in tail for value in values]
         with self.wrap_database_errors:  # Django's exceptions, as for every other statement
             try:
                 with psycopg.ClientCursor(self.connection) as cursor:
                     cursor.execute(sql, params)
             except psycopg.errors.DivisionByZero as error:
-                raise RowUnchanged(f"a statement sent with the COMMIT changed no row: {[s for s, _ in tail]}") from error
+                raise RowUnchanged(f"a statement sent with the COMMIT changed other rows than expected: "
+                                   f"{[statement for statement, _, _ in tail]}") from error
 
     def _rollback(self):
         self.commit_tail = []
