@@ -141,6 +141,8 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
     transaction; their primary keys then stay unset, and a unique violation fails the commit."""
     if not objs:
         return
+    if at_commit and conflict:
+        raise ValueError("an upsert sent with the COMMIT cannot say how many rows it changes: write it out")
     model = type(objs[0])
     opts = model._meta
     if any(type(obj) is not model or obj.pk is not None for obj in objs):
@@ -164,7 +166,7 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
         built = _insert_sql[key] = (sql, fields)
     sql, fields = built
     params = [field.get_db_prep_save(field.pre_save(obj, True), conn) for obj in objs for field in fields]
-    if at_commit and not conflict:
+    if at_commit:
         _at_commit(sql.rsplit(" RETURNING ", 1)[0], params, rows=len(objs))
         return
     with cursor() as cur:

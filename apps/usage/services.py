@@ -28,8 +28,8 @@ def usage_record_create(*, task_id: str, organization: Organization, api_key: Ap
     leaves the roll-up untouched. Call it in the same transaction as hold_capture, with the
     capture's captured_micros. ``defer_rollup``: the caller adds the roll-up later in the same
     transaction with ``usage_rollup_add``. ``savepoint=False`` for a caller that has already
-    proved this is the task's only record (the settle's compare-and-set): a duplicate then fails
-    the caller's transaction instead of being returned."""
+    proved this is the task's only record (the settle's compare-and-set): the row then goes with
+    the COMMIT, and a duplicate fails the caller's transaction instead of being returned."""
     columns = {name: int(quantities.get(name) or 0) for name in COLUMN_QUANTITIES}
     record = UsageRecord(
         task_id=task_id, organization=organization, api_key=api_key, model_id=model_id,

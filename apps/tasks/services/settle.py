@@ -96,7 +96,10 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_rows: list
         if capture.captured_micros != cost:
             cost = capture.captured_micros
             Task.objects.filter(pk=task.pk).update(cost_micros=cost)
-        usage_services.usage_record_create(cost_micros=cost, **usage)
+        # The roll-up outside the record's savepoint, so it follows the capture's balance UPDATE
+        # in the commit message, in the fast path's order (balance, then roll-up).
+        record = usage_services.usage_record_create(cost_micros=cost, defer_rollup=True, **usage)
+        usage_services.usage_rollup_add(record=record)
         webhook_schedule(task=task)
         transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done))
     return True

@@ -145,10 +145,9 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
             # the COMMIT when nothing has to be read under it.
             billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
                                          amount_micros=quote.amount_micros, savepoint=False)
-    except statements.RowUnchanged:  # the hold was refused (and the task rolled back with it)
-        inputs_delete(stored=task.input_files)
-        raise billing_services.hold_refusal(api_key.organization) from None
-    except Exception:
+    except Exception as error:
         inputs_delete(stored=task.input_files)  # no task, no orphaned uploads
+        if isinstance(error, statements.RowUnchanged):  # the hold was refused, by the commit itself
+            raise billing_services.hold_refusal(api_key.organization) from None
         raise
     return task
