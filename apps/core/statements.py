@@ -178,11 +178,12 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
         obj._state.db = conn.alias
 
 
-def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str, Any]) -> int:
+def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str, Any], at_commit: bool = False) -> int:
     """``UPDATE … SET values WHERE where``; returns the number of rows changed. ``where`` maps a
     field name to a value (``= %s``, or ``IS NULL`` for None) or, with the ``__in`` suffix, to a
     list. Values are sent as the ORM would send them; ``auto_now`` fields are not touched
-    (pass them in ``values``)."""
+    (pass them in ``values``). ``at_commit``: a compare-and-set that must change exactly one row,
+    sent with the COMMIT (see ``at_commit``); it returns 1, and a lost race fails the commit."""
     opts = model._meta
     conn = _connection()
     shape = tuple((name, len(value) if name.endswith("__in") else value is None) for name, value in where.items())
@@ -211,6 +212,9 @@ def update(model: type[models.Model], *, where: dict[str, Any], values: dict[str
             params.extend(field.get_db_prep_value(item, conn) for item in value)
         elif value is not None:
             params.append(field.get_db_prep_value(value, conn))
+    if at_commit:
+        _at_commit(sql, params, rows=1)
+        return 1
     return execute(sql, params)
 
 

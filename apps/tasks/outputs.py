@@ -50,11 +50,16 @@ def outputs_files_save(*, task: Task, outputs: list[Output]) -> list[TaskOutput]
     return rows
 
 
-def outputs_rows_save(rows: list[TaskOutput]) -> None:
+def outputs_rows_save(rows: list[TaskOutput], *, at_commit: bool = False) -> None:
     """One upsert statement for all outputs (a re-run overwrites the same (task, index) rows);
-    sets each row's primary key."""
+    sets each row's primary key. ``at_commit``: outputs without a file (whose key nobody needs:
+    only a file's signed URL names its row) are inserted with the COMMIT instead, keys unset; a
+    row kept from an earlier attempt then fails the commit, and the caller saves them again."""
     for row in rows:
         row.pk = None  # a key from a rolled-back attempt means nothing
+    if at_commit and not any(row.file for row in rows):
+        statements.insert(rows, at_commit=True)
+        return
     statements.insert(rows, conflict=(["task", "index"], ["kind", "mime_type", "meta", "text", "size_bytes", "file",
                                                           "updated_at"]))
 
@@ -65,8 +70,10 @@ SUMMARY_MAX_TEXT_BYTES = 64 * 1024
 
 def outputs_summary(rows: list[TaskOutput]) -> list[dict] | None:
     """Stored outputs as plain facts for the completion message (``outputs_from_summary`` reads
-    them back); None when they are too large to send or a row has no primary key yet."""
-    if sum(row.size_bytes for row in rows if not row.file) > SUMMARY_MAX_TEXT_BYTES or any(row.pk is None for row in rows):
+    them back); None when they are too large to send or a file's row has no primary key yet (its
+    signed URL names the row; a text output's key is never read)."""
+    if (sum(row.size_bytes for row in rows if not row.file) > SUMMARY_MAX_TEXT_BYTES
+            or any(row.pk is None and row.file for row in rows)):
         return None
     return [{"pk": row.pk, "index": row.index, "kind": row.kind, "mime_type": row.mime_type, "text": row.text,
              "meta": row.meta or {}, "file": row.file.name if row.file else ""} for row in rows]

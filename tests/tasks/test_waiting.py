@@ -66,7 +66,9 @@ def test_pre_registered_waiter_answers_from_the_completion_message(funded, api_k
     task, waited, reads = asyncio.run(submit_and_wait())
     assert waited.summary is not None and reads == 0
     stored = task.outputs.get()
-    assert waited.summary["outputs"] == [{"pk": stored.pk, "index": 0, "kind": stored.kind, "mime_type": stored.mime_type,
+    # A text output's key is not in the message: it is written with the COMMIT, and only a
+    # file's signed URL names its row.
+    assert waited.summary["outputs"] == [{"pk": None, "index": 0, "kind": stored.kind, "mime_type": stored.mime_type,
                                           "text": stored.text, "meta": stored.meta, "file": ""}]
     task.refresh_from_db()
     assert task.status == TaskStatus.SUCCEEDED and waited.summary["usage"] == task.usage
@@ -80,4 +82,6 @@ def test_too_large_outputs_are_read_from_the_database():
     assert [o.text for o in outputs_from_summary(outputs_summary([small]))] == ["hi"]
     big = TaskOutput(pk=2, index=0, kind="text", mime_type="text/plain", text="x", size_bytes=SUMMARY_MAX_TEXT_BYTES + 1)
     assert outputs_summary([big]) is None
-    assert outputs_summary([TaskOutput(index=0, kind="text", mime_type="text/plain", text="hi")]) is None  # no pk
+    # A text row needs no key (it was written with the COMMIT); a file's signed URL names its row.
+    assert outputs_summary([TaskOutput(index=0, kind="text", mime_type="text/plain", text="hi")])[0]["pk"] is None
+    assert outputs_summary([TaskOutput(index=0, kind="image", mime_type="image/png", file="a.png", size_bytes=9)]) is None

@@ -191,11 +191,15 @@ class HoldFacts:
     api_key_id: int | None
 
 
-def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None = None) -> CaptureResult:
+def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None = None,
+                 at_commit: bool = False) -> CaptureResult:
     """Charges the actual cost and releases the rest. A cost above the hold (the provider's usage
     proves more) is charged up to the available credit; what cannot be charged is the
     shortfall, flagged on the entry, and the balance never goes below zero for it.
-    Idempotent: a resolved hold returns how it was resolved.
+    Idempotent: a resolved hold returns how it was resolved. ``at_commit`` (with ``expected``,
+    within the hold): the compare-and-set goes with the COMMIT, so the capture costs no round
+    trip; a hold that does not match fails the commit (``statements.RowUnchanged``) and the
+    caller settles again without it.
 
     Locks: the task's Hold row first (the compare-and-set), then the organization's Balance row
     (the last statement), in that order everywhere."""
@@ -208,7 +212,7 @@ def hold_capture(*, task_id: str, amount_micros: int, expected: HoldFacts | None
                 "task_id": task_id, "state": HoldState.OPEN, "amount_micros": expected.amount_micros,
                 "organization_id": expected.organization_id, "api_key_id": expected.api_key_id,
             }, values={"state": HoldState.CAPTURED, "captured_micros": amount_micros, "overrun_micros": 0,
-                       "shortfall_micros": 0, "resolved_at": timezone.now()}):
+                       "shortfall_micros": 0, "resolved_at": timezone.now()}, at_commit=at_commit):
                 hold = Hold(task_id=task_id, organization_id=expected.organization_id, api_key_id=expected.api_key_id,
                             amount_micros=expected.amount_micros)
                 return _capture_entries_apply(hold, amount_micros)

@@ -29,13 +29,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
         # Each statement must change exactly its rows: otherwise the division by zero fails the
         # message, and PostgreSQL skips the rest of it, the COMMIT included.
-        sql = "; ".join(f"WITH changed AS ({statement} RETURNING 1) SELECT 1 / (COUNT(*) = {int(rows)})::int FROM changed"
-                        for statement, _, rows in tail) + "; COMMIT"
-        params = [value for _, values, _ in tail for value in values]
         with self.wrap_database_errors:  # Django's exceptions, as for every other statement
             try:
                 with psycopg.ClientCursor(self.connection) as cursor:
-                    cursor.execute(sql, params)
+                    # Values are bound statement by statement: psycopg caches the parse of each
+                    # short statement, never of the long joined message (9 % of a worker's CPU).
+                    sql = "; ".join(cursor.mogrify(f"WITH changed AS ({statement} RETURNING 1) "
+                                                   f"SELECT 1 / (COUNT(*) = {int(rows)})::int FROM changed", values)
+                                    for statement, values, rows in tail) + "; COMMIT"
+                    cursor.execute(sql)
             except psycopg.errors.DivisionByZero as error:
                 raise RowUnchanged(f"a statement sent with the COMMIT changed other rows than expected: "
                                    f"{[statement for statement, _, _ in tail]}") from error

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core import statements
 from apps.providers.base import ProviderResult
 from apps.tasks.channels import completion_publish, stream_append
 from apps.tasks.models import ACTIVE_STATUSES, Task, TaskOutput, TaskStatus
@@ -58,31 +59,44 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_rows: list
              "output_bytes": output_bytes, "status": TaskStatus.SUCCEEDED}
     succeeded = {"message": "succeeded", "progress": 100, "usage": result.usage, "cost_micros": cost,
                  "provider_job": task.provider_job, "finished_at": now, **(fields or {})}
-    try:
+    expected = billing_services.HoldFacts(amount_micros=task.quote_micros, organization_id=task.organization_id,
+                                          api_key_id=task.api_key_id)  # the task row says what its hold is
+
+    def settle(at_commit: bool) -> bool:
         with transaction.atomic():
             # Outputs first: a lost compare-and-set below keeps them, as a separate write did.
-            outputs_rows_save(output_rows)
+            outputs_rows_save(output_rows, at_commit=at_commit)
             outputs = outputs_summary(output_rows)
             summary = None if outputs is None else {"usage": result.usage, "simulated": simulated, "outputs": outputs}
             # The compare-and-set proves this is the one settlement: the record needs no savepoint.
             if not task_transition(task_pk=task.pk, from_statuses=[TaskStatus.RUNNING], to_status=TaskStatus.SUCCEEDED,
-                                   record_event=False, **succeeded):
+                                   record_event=False, at_commit=at_commit, **succeeded):
                 return False
             record = usage_services.usage_record_create(cost_micros=cost, defer_rollup=True, savepoint=False, **usage)
             webhook_schedule(task=task)
             # Last, the two rows every task of the organization updates: the capture ends with
             # the balance row lock, then the usage roll-up; both are held until commit (always
             # in this order: balance, then roll-up).
-            # The task row says what its hold is (held at submit for the quote, by its key).
-            expected = billing_services.HoldFacts(amount_micros=task.quote_micros, organization_id=task.organization_id,
-                                                  api_key_id=task.api_key_id)
-            capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost, expected=expected)
+            capture = billing_services.hold_capture(task_id=task.public_id, amount_micros=cost, expected=expected,
+                                                    at_commit=at_commit)
             if capture.captured_micros != cost:
                 raise _ChargedOtherwise()
             usage_services.usage_rollup_add(record=record)
             transaction.on_commit(lambda: _announce(task, status=TaskStatus.SUCCEEDED, event="done", data=done,
                                                     summary=summary))
         return True
+
+    try:
+        # The usual case in one message with the COMMIT: text outputs, the task's and the hold's
+        # compare-and-sets, the record, entries, balance and roll-up (one round trip instead of
+        # four). Anything not as expected fails that commit, and nothing of it is kept...
+        return settle(at_commit=True)
+    except (statements.RowUnchanged, IntegrityError):
+        pass
+    try:
+        # ... then each statement runs and is checked in turn (a lost race, a hold resolved
+        # otherwise, outputs kept from an earlier attempt).
+        return settle(at_commit=False)
     except _ChargedOtherwise:
         pass
     # The hold was resolved otherwise (billing is the source of truth for what was charged):

@@ -1,0 +1,105 @@
+"""The settle's two ways: the usual case sent with the COMMIT in one message, and the careful
+path statement by statement when anything in that message was not as expected. Real commits
+(transaction=True): on PostgreSQL the message itself is what runs."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from apps.billing.models import EntryKind, Hold, LedgerEntry
+from apps.billing.services import hold_release
+from apps.providers.base import Output, ProviderResult, ResultState
+from apps.tasks.models import Task, TaskOutput, TaskStatus
+from apps.tasks.outputs import outputs_files_save
+from apps.tasks.services import task_submit
+from apps.tasks.services.settle import task_settle_failure, task_settle_success
+from apps.usage.models import UsageRecord
+from tests.tasks.conftest import CHARGE_MICROS, FUNDS_MICROS, balance
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CHAT = {"messages": [{"role": "user", "content": "Say hello"}], "max_tokens": 30}
+
+
+@pytest.fixture
+def commit_messages(monkeypatch):
+    """The statements each commit carried (PostgreSQL's backend; SQLite runs them at once)."""
+    sent: list[list[str]] = []
+    if connection.vendor != "postgresql":
+        return sent
+    from apps.core.postgresql.base import DatabaseWrapper
+
+    real = DatabaseWrapper._commit_with
+    monkeypatch.setattr(DatabaseWrapper, "_commit_with",
+                        lambda self, tail: sent.append([statement for statement, _, _ in tail]) or real(self, tail))
+    return sent
+
+
+def _running_task(api_key) -> Task:
+    task = task_submit(api_key=api_key, model="test/chat", params=CHAT).task
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.RUNNING, started_at=timezone.now())
+    return Task.objects.select_related("organization", "api_key").get(pk=task.pk)
+
+
+def _settle(task: Task, text: str = "hello") -> bool:
+    result = ProviderResult(state=ResultState.SUCCEEDED, outputs=[Output(kind="text", text=text)],
+                            usage={"input_tokens": 3, "output_tokens": 2})
+    return task_settle_success(task=task, result=result, output_rows=outputs_files_save(task=task, outputs=result.outputs))
+
+
+def _charged_once(task: Task, cost: int) -> None:
+    task.refresh_from_db()
+    assert (task.status, task.cost_micros) == (TaskStatus.SUCCEEDED, cost)
+    assert UsageRecord.objects.get(task_id=task.public_id).cost_micros == cost
+    assert Hold.objects.get(task_id=task.public_id).state in ("captured", "released")
+    view = balance(task.organization)
+    assert (view.balance_micros, view.held_micros) == (FUNDS_MICROS - cost, 0)
+
+
+def test_usual_settle_goes_in_one_commit_message(funded, api_key, broker, commit_messages):
+    task = _running_task(api_key[0])
+
+    assert _settle(task) is True
+
+    _charged_once(task, CHARGE_MICROS)
+    assert list(TaskOutput.objects.filter(task=task).values_list("index", "text")) == [(0, "hello")]
+    kinds = sorted(LedgerEntry.objects.filter(task_id=task.public_id).values_list("kind", flat=True))
+    assert kinds == sorted([EntryKind.HOLD, EntryKind.CAPTURE, EntryKind.RELEASE])
+    if connection.vendor == "postgresql":
+        tables = " ".join(commit_messages[-1])
+        for table in ("tasks_taskoutput", "tasks_task", "billing_hold", "usage_usagerecord", "billing_balance"):
+            assert f'"{table}"' in tables
+
+
+def test_outputs_kept_from_an_earlier_attempt_fail_the_message_and_are_overwritten(funded, api_key, broker):
+    task = _running_task(api_key[0])
+    TaskOutput.objects.create(task=task, index=0, kind="text", text="from a run whose settle lost", size_bytes=5)
+
+    assert _settle(task, text="the answer") is True
+
+    _charged_once(task, CHARGE_MICROS)
+    assert list(TaskOutput.objects.filter(task=task).values_list("index", "text")) == [(0, "the answer")]
+
+
+def test_a_hold_resolved_otherwise_is_recorded_as_billing_says(funded, api_key, broker):
+    task = _running_task(api_key[0])
+    hold_release(task_id=task.public_id, reason="staff released it")
+
+    assert _settle(task) is True
+
+    _charged_once(task, 0)  # nothing was captured: the task and its usage record say so
+    assert Hold.objects.get(task_id=task.public_id).state == "released"
+
+
+def test_a_task_finished_meanwhile_is_not_settled_or_charged(funded, api_key, broker):
+    task = _running_task(api_key[0])
+    assert task_settle_failure(task=task, code="canceled", message="Canceled by the user.", status=TaskStatus.CANCELED)
+
+    assert _settle(task) is False
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELED
+    assert not UsageRecord.objects.filter(task_id=task.public_id).exists()
+    assert not LedgerEntry.objects.filter(task_id=task.public_id, kind=EntryKind.CAPTURE).exists()
+    view = balance(task.organization)
+    assert (view.balance_micros, view.held_micros) == (FUNDS_MICROS, 0)  # the cancel released the hold
