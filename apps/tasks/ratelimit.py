@@ -113,13 +113,20 @@ def _too_many(verdict: Verdict):
 
 def _check_then_authenticate(request) -> Verdict | None:
     """Under ASGI: the rate-limit check, then (a request let through) the key's authentication
-    in the same thread, so the async view does not hop to a thread again for it."""
+    in the same thread, so the async view does not hop to a thread again for it. A connection
+    this took (a key or plan not cached yet) goes back to the pool at once: the request may
+    now queue for a submit slot, and a burst on a cold process once held the whole pool there
+    while the other requests timed out waiting for a connection (500s)."""
+    from apps.core.db import connection_release
     from apps.tasks.surfaces.auth import authentication_prime
 
-    verdict = rate_limit_check(request)
-    if verdict is not None and verdict.retry_after is None:
-        authentication_prime(request)
-    return verdict
+    try:
+        verdict = rate_limit_check(request)
+        if verdict is not None and verdict.retry_after is None:
+            authentication_prime(request)
+        return verdict
+    finally:
+        connection_release()
 
 
 class RateLimitMiddleware(HybridMiddleware):

@@ -167,3 +167,24 @@ def test_async_views_reuse_the_authentication_done_beside_the_rate_limit(api_key
     api_key_revoke(api_key=api_key[0])
     response = async_to_sync(client.get)("/check", headers=headers)
     assert response.status_code == 401 and response.json()["error"]["message"] == REVOKED_KEY
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_limit_thread_gives_its_connection_back(api_key, settings):
+    """A key or plan read from the database beside the rate limit must not keep the pooled
+    connection while the request goes on to wait (for a submit slot, a task): under a burst on a
+    cold process those waiting requests held the whole pool and the others timed out."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from apps.tasks.ratelimit import _check_then_authenticate
+
+    settings.TOLLGATE_RATE_LIMIT_ENABLED = True
+    cache.clear()  # nothing cached: the key and the plan come from the database
+    request = RequestFactory().get("/check", HTTP_AUTHORIZATION=f"Bearer {api_key[1]}")
+
+    verdict = _check_then_authenticate(request)
+
+    assert verdict is not None and verdict.retry_after is None
+    assert connection.connection is None
