@@ -170,6 +170,7 @@ def render(report: dict[str, Any]) -> str:
         f"window count {_fmt(s['steady_rps_window'])}/s, raw wrk count/duration {s['raw_rps']:.1f}/s), "
         f"ideal {s['ideal_rps']:.0f}/s = {s['ratio'] * 100:.1f} %, errors+non-2xx {s['errors']} "
         f"(target >= 95 %, zero errors) {ok(v['slow_upstream_at_least_95pct_zero_errors'])}",
+        *_timeline_lines(results.get("chat_slow_timeline"), s, config),
         "",
         "CPU per completed request, ms (bench/cpu.py; two cores give 2000 ms per second):",
         *[_cpu_line(label, results[key]) for key, label in (
@@ -186,6 +187,21 @@ def render(report: dict[str, Any]) -> str:
         f"elapsed {report['elapsed_seconds']:.0f} s; JSON: {report['output']}",
     ]
     return "\n".join(lines)
+
+
+def _timeline_lines(t: dict[str, Any] | None, s: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """Phase 4's time from its tasks' rows: waiting for a worker, then the run itself; the rest of
+    the clients' mean latency (clients / steady rate) was spent in the web, before the task row
+    (rate limit, submit) and after the settle (completion message, response)."""
+    if not t or not t.get("tasks"):
+        return []
+    wait, run = t["row_to_claim_ms"], t["claim_to_settled_ms"]
+    mean_latency_ms = 1000 * config["slow_clients"] / s["steady_rps_littles_law"] if s["steady_rps_littles_law"] else None
+    web = f"; clients' mean latency {mean_latency_ms:.0f} ms, so {mean_latency_ms - wait['mean'] - run['mean']:.0f} ms " \
+          "per request in the web (before the task row, after the settle)" if mean_latency_ms else ""
+    return [f"   where the time went ({t['tasks']} tasks, from their rows): row to claim mean {wait['mean']:.0f} ms "
+            f"(p50 {wait['p50']:.0f}, p90 {wait['p90']:.0f}); claim to settled mean {run['mean']:.0f} ms "
+            f"(p50 {run['p50']:.0f}, p90 {run['p90']:.0f}){web}"]
 
 
 def _cpu_line(label: str, r: dict[str, Any]) -> str:

@@ -211,14 +211,20 @@ def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
     log(f"phase 4: {config.slow_clients} clients, upstream {config.slow_upstream_ms} ms "
         f"({config.slow_phase_seconds} s chat)")
     set_upstream_latency(ctx["fake_url"], config.slow_upstream_ms)
+    slow_started = time.time()
     try:
         results["chat_slow"] = with_cpu(stack, lambda: wrk(chat_url, clients=config.slow_clients,
                                                            seconds=config.slow_phase_seconds, timeout_seconds=30,
                                                            **chat))
     finally:
         set_upstream_latency(ctx["fake_url"], 0)
+    slow_ended = time.time()
     stack.check_alive()
     results["drain_after_slow"] = drain(stack, 30)
+    # Where the phase's time went, from its tasks' own timestamps (the rest is the web's).
+    results["chat_slow_timeline"] = json.loads(stack.run("timeline", [
+        PY, "-m", "bench.configure", "timeline", "--since", str(slow_started), "--until", str(slow_ended)],
+    ).strip().splitlines()[-1])
 
     log(f"phase 5: POST /v1/tasks, {config.clients} clients ({seconds} s); workers run them meanwhile")
     results["tasks_c32"] = with_cpu(stack, lambda: wrk(tasks_url, clients=config.clients, seconds=seconds,
