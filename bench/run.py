@@ -68,7 +68,10 @@ def bring_up(stack: Stack) -> dict[str, Any]:
     # BENCH_WEB_NODELAY=0 runs the plain CLI.
     launcher = "bench.web" if os.environ.get("BENCH_WEB_NODELAY", "1") != "0" else "uvicorn"
     stack.facts["web_launcher"] = launcher
-    web_pool = os.environ.get("BENCH_WEB_POOL_MAX", "16")
+    # A web process runs at most 3/4 of its pool's submits at once (engine._submit_slot); with 16
+    # (12 slots) each 256-client wave queued there: 32 gave 5.5-6.3 points more of target 3 in
+    # three alternating pairs of runs (docs/benchmarks.md, round 8).
+    web_pool = os.environ.get("BENCH_WEB_POOL_MAX", "32")
     stack.spawn("web", [PY, "-m", launcher, "config.asgi:application", "--host", "127.0.0.1", "--port", str(web_port),
                         "--workers", str(config.web_workers), "--no-access-log", "--log-level", "warning",
                         "--backlog", "4096", "--timeout-keep-alive", "60"],
