@@ -9,7 +9,7 @@ from apps.billing.services.stripe_events import stripe_event_process, stripe_eve
 from apps.billing.stripe_client import stripe_is_configured
 
 __all__ = [
-    "CaptureResult", "HoldFacts", "auto_recharge_charge", "balance_freeze_mark", "auto_recharge_settings_update", "checkout_session_create", "credit_grant",
-    "credit_hold", "hold_capture", "hold_refusal", "hold_release", "stripe_customer_get_or_create", "stripe_event_process",
-    "stripe_event_receive", "stripe_is_configured",
+    "CaptureResult", "HoldFacts", "auto_recharge_charge", "auto_recharge_settings_update", "balance_freeze_mark",
+    "checkout_session_create", "credit_grant", "credit_hold", "hold_capture", "hold_refusal", "hold_release",
+    "stripe_customer_get_or_create", "stripe_event_process", "stripe_event_receive", "stripe_is_configured",
 ]
