@@ -101,3 +101,57 @@ def postgres_only():
         pytest.skip("needs PostgreSQL row locks and real concurrency")
 
 
+
+
+class WireTrace:
+    """What this thread's connection sent to PostgreSQL, read from libpq's own protocol trace."""
+
+    def __init__(self, pgconn, path) -> None:
+        self.pgconn, self.path, self._file = pgconn, path, None
+
+    def start(self) -> None:
+        """Traces from here on (what was traced before is dropped)."""
+        from psycopg import pq
+
+        self.stop()
+        self._file = open(self.path, "wb")
+        self.pgconn.trace(self._file.fileno())
+        self.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def stop(self) -> None:
+        if self._file is not None:
+            self.pgconn.untrace()  # flushes libpq's buffered trace
+            self._file.close()
+            self._file = None
+
+    def round_trips(self) -> list[list[str]]:
+        """Stops the trace; lists each exchange (what the client sent until the server was ready
+        for the next query) as its queries: a simple query's text, a statement's SQL as it is
+        parsed, or ``EXECUTE name`` for a prepared one run again."""
+        self.stop()
+        trips, current = [], []
+        for line in self.path.read_text().splitlines():
+            direction, _, message, *rest = line.split("\t") + [""]
+            text = rest[0].strip()
+            if direction == "F" and message == "Query":
+                current.append(text.strip('"'))
+            elif direction == "F" and message == "Parse":
+                current.append(text.split('"')[3])
+            elif direction == "F" and message == "Bind" and not current:
+                current.append(f"EXECUTE {text.split(chr(34))[3]}")
+            elif direction == "B" and message == "ReadyForQuery":
+                trips.append(current)
+                current = []
+        return trips
+
+
+@pytest.fixture
+def wire(tmp_path):
+    """Traces the default connection's messages to PostgreSQL from here on (PostgreSQL only)."""
+    if not is_postgres():
+        pytest.skip("reads PostgreSQL's wire protocol")
+    connection.ensure_connection()
+    trace = WireTrace(connection.connection.pgconn, tmp_path / "libpq.trace")
+    trace.start()
+    yield trace
+    trace.stop()

@@ -101,16 +101,27 @@ def at_commit(sql: str, params: Sequence[Any] = (), *, rows: int = 1) -> None:
     same marker Django's ``durable`` check reads) it runs now. Either way, changing no row raises
     ``RowUnchanged`` and the transaction rolls back, from here or from the atomic block's exit.
     Nothing in the transaction may read what it changes."""
+    tail = _commit_tail()
+    if tail is not None:
+        from apps.core.postgresql.base import TailStatement
+
+        tail.append(TailStatement(sql, list(params), rows))
+        return
+    changed = execute(sql, params)
+    if changed != rows:
+        raise RowUnchanged(f"{changed} rows changed, {rows} expected: {sql}")
+
+
+def _commit_tail() -> list | None:
+    """The connection's queue of statements for the COMMIT message, when the enclosing atomic
+    block will commit; None when statements must run now."""
     conn = _connection()
     tail = getattr(conn, "commit_tail", None)
     if (tail is not None and conn.in_atomic_block and not conn.get_autocommit()
             and all(sid is None for sid in conn.savepoint_ids)
             and not any(getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)):
-        tail.append((sql, list(params), rows))
-        return
-    changed = execute(sql, params)
-    if changed != rows:
-        raise RowUnchanged(f"{changed} rows changed, {rows} expected: {sql}")
+        return tail
+    return None
 
 
 _at_commit = at_commit  # for insert(), whose flag of the same name hides it
@@ -138,7 +149,8 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
     signals do not run. ``conflict=(unique_fields, update_fields)`` makes it an upsert: a row
     that exists is updated with the new values (``ON CONFLICT … DO UPDATE``) and keeps its key.
     ``at_commit``: sent with the COMMIT (see ``at_commit``) for rows nobody reads back in the
-    transaction; their primary keys then stay unset, and a unique violation fails the commit."""
+    transaction; their primary keys are set once it committed, and a unique violation fails the
+    commit."""
     if not objs:
         return
     if at_commit and conflict:
@@ -166,8 +178,11 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
         built = _insert_sql[key] = (sql, fields)
     sql, fields = built
     params = [field.get_db_prep_save(field.pre_save(obj, True), conn) for obj in objs for field in fields]
-    if at_commit:
-        _at_commit(sql.rsplit(" RETURNING ", 1)[0], params, rows=len(objs))
+    tail = _commit_tail() if at_commit else None
+    if tail is not None:
+        from apps.core.postgresql.base import TailStatement
+
+        tail.append(TailStatement(sql, params, len(objs), keys_for=list(objs)))
         return
     with cursor() as cur:
         cur.execute(sql, params)

@@ -12,10 +12,11 @@ from tests.conftest import is_postgres
 
 # Any one-row UPDATE does: a usage roll-up row stands in for the balance row of the real callers.
 MOVE = 'UPDATE "usage_usagedaily" SET "requests" = "requests" + %s WHERE "organization_id" = %s'
+MOVE_M = MOVE + ' AND "model_id" = %s'  # the same row, beside rows of other models
 
 
 def held(organization) -> int:
-    return UsageDaily.objects.get(organization=organization).requests
+    return UsageDaily.objects.get(organization=organization, model_id="m").requests
 
 
 @pytest.fixture
@@ -146,8 +147,11 @@ def test_on_postgresql_inserted_rows_go_with_the_commit_and_a_duplicate_fails_it
     with transaction.atomic():
         statements.insert(rows, at_commit=True)
         assert not UsageDaily.objects.filter(model_id__in=["a", "b"]).exists()  # queued
-    assert [row.pk for row in rows] == [None, None]  # nobody reads them back
-    assert UsageDaily.objects.filter(model_id__in=["a", "b"]).count() == 2
+        assert [row.pk for row in rows] == [None, None]  # not known before the commit
+    # The message returned their keys.
+    assert {row.pk: row.model_id for row in rows} == dict(
+        UsageDaily.objects.filter(model_id__in=["a", "b"]).values_list("pk", "model_id"))
+    assert not any(row._state.adding for row in rows)
     assert commit_messages == [(1, "IDLE")]
 
     with pytest.raises(IntegrityError):
@@ -167,3 +171,58 @@ def test_on_postgresql_more_rows_than_expected_fail_the_commit(balance):
         with transaction.atomic():
             statements.at_commit(MOVE, [1, balance.pk])  # matches two rows, one expected
     assert list(UsageDaily.objects.filter(organization=balance).values_list("requests", flat=True)) == [0, 0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_transaction_of_queued_statements_is_one_round_trip(balance, wire):
+    """Nothing was sent before the COMMIT: the BEGIN goes in the message too (psycopg would
+    otherwise send it alone, and wait for its answer, first)."""
+    rows = [_daily(balance, "a")]
+    with transaction.atomic():
+        statements.insert(rows, at_commit=True)
+        statements.at_commit(MOVE_M, [5, balance.pk, "m"])
+    trips = wire.round_trips()
+    assert len(trips) == 1 and len(trips[0]) == 1, trips
+    message = trips[0][0]
+    assert message.startswith('BEGIN; INSERT INTO "usage_usagedaily"') and message.endswith("; COMMIT")
+    assert held(balance) == 5 and rows[0].pk == UsageDaily.objects.get(model_id="a").pk
+    assert connection.connection.info.transaction_status.name == "IDLE"
+    with transaction.atomic():  # Django's transactions still begin as usual on the connection
+        assert connection.connection.autocommit is False
+        UsageDaily.objects.filter(organization=balance).update(cost_micros=1)
+        assert connection.connection.info.transaction_status.name == "INTRANS"
+    assert connection.connection.autocommit is True
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_after_a_statement_the_message_has_no_begin_of_its_own(balance, wire):
+    with transaction.atomic():
+        UsageDaily.objects.filter(organization=balance).update(cost_micros=3)
+        statements.at_commit(MOVE, [5, balance.pk])
+    trips = wire.round_trips()
+    assert [trip[0].split(" ", 1)[0] for trip in trips] == ["BEGIN", "UPDATE", "WITH"], trips
+    assert trips[-1][0].endswith("; COMMIT")
+    assert (held(balance), UsageDaily.objects.get(organization=balance).cost_micros) == (5, 3)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_failed_one_message_transaction_keeps_nothing(balance, wire):
+    rows = [_daily(balance, "a")]
+    with pytest.raises(statements.RowUnchanged):
+        with transaction.atomic():
+            statements.insert(rows, at_commit=True)
+            statements.at_commit(MOVE_M, [5, balance.pk, "m"])
+            statements.at_commit(MOVE, [1, -1])  # no such organization
+    trips = wire.round_trips()
+    # (psycopg may then drop its prepared statements: DEALLOCATE ALL, as after any rollback)
+    assert [trip[0].split(";", 1)[0] for trip in trips][:2] == ["BEGIN", "ROLLBACK"], trips
+    assert not UsageDaily.objects.filter(model_id="a").exists() and held(balance) == 0
+    assert rows[0].pk is None
+    assert connection.connection.info.transaction_status.name == "IDLE"
+    with transaction.atomic():  # the connection is usable, its transactions as before
+        assert connection.connection.autocommit is False
+        statements.at_commit(MOVE, [2, balance.pk])
+    assert held(balance) == 2

@@ -31,7 +31,7 @@ def commit_messages(monkeypatch):
 
     real = DatabaseWrapper._commit_with
     monkeypatch.setattr(DatabaseWrapper, "_commit_with",
-                        lambda self, tail: sent.append([statement for statement, _, _ in tail]) or real(self, tail))
+                        lambda self, tail: sent.append([item.sql for item in tail]) or real(self, tail))
     return sent
 
 
@@ -69,6 +69,38 @@ def test_usual_settle_goes_in_one_commit_message(funded, api_key, broker, commit
         tables = " ".join(commit_messages[-1])
         for table in ("tasks_taskoutput", "tasks_task", "billing_hold", "usage_usagerecord", "billing_balance"):
             assert f'"{table}"' in tables
+
+
+@pytest.mark.postgres
+def test_usual_settle_and_submit_are_one_round_trip_each_on_postgresql(funded, api_key, broker, wire):
+    """On the wire: the settle's transaction is one message, its BEGIN and COMMIT included; the
+    submit's is one too, after one read of the hold's terms (the catalog is cached by then)."""
+    task_submit(api_key=api_key[0], model="test/chat", params=CHAT)  # warms the process's caches
+    wire.start()
+    submitted = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+
+    trips = wire.round_trips()
+    assert len(trips) == 2 and [len(trip) for trip in trips] == [1, 1], trips
+    assert trips[0][0].startswith(("SELECT", "EXECUTE _pg3_"))  # the hold's terms (prepared at the first submit)
+    message = trips[1][0]
+    assert message.startswith('BEGIN; INSERT INTO "tasks_task"') and message.endswith("; COMMIT")
+    assert '"billing_hold"' in message and 'UPDATE "billing_balance"' in message
+    assert submitted.pk is not None and Task.objects.get(pk=submitted.pk).public_id == submitted.public_id
+
+    task = _running_task(api_key[0])
+    from apps.tasks.services.running import _TASK_TO_RUN
+
+    task = _TASK_TO_RUN.get(public_id=task.public_id)  # as the worker reads it (with the webhook settings)
+    wire.start()
+
+    assert _settle(task) is True
+
+    trips = wire.round_trips()
+    assert len(trips) == 1 and len(trips[0]) == 1, trips
+    assert trips[0][0].startswith("BEGIN; ") and trips[0][0].endswith("; COMMIT")
+    task.refresh_from_db()
+    assert (task.status, task.cost_micros) == (TaskStatus.SUCCEEDED, CHARGE_MICROS)
+    assert Hold.objects.get(task_id=task.public_id).state == "captured"
 
 
 def test_outputs_kept_from_an_earlier_attempt_fail_the_message_and_are_overwritten(funded, api_key, broker):

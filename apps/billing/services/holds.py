@@ -66,14 +66,35 @@ def _check_limits(*, organization: Organization, api_key: ApiKey | None, task_id
             raise ApplicationError(BUDGET_EXCEEDED, type=INSUFFICIENT_CREDITS, code="budget_exceeded", status=402)
 
 
+@dataclass(frozen=True)
+class HoldTerms:
+    """What a hold reads before it locks the balance row (``hold_terms``)."""
+    frozen: bool
+    budget_micros: int | None  # the organization's monthly budget
+    has_balance: bool  # its balance row exists (created at the first hold otherwise)
+
+
+def hold_terms(organization_id: int) -> HoldTerms:
+    """One statement, read before the hold's transaction (nothing is locked by it): a caller
+    whose transaction is otherwise all sent with its COMMIT reads it first, so the transaction
+    costs one round trip (``credit_hold(terms=...)``)."""
+    frozen, budget, balance_id = statements.fetchone(
+        f'SELECT o."is_frozen", p."monthly_budget_micros", b."id" FROM {statements.quoted(Organization)} o '
+        f'LEFT JOIN {statements.quoted(BillingProfile)} p ON p."organization_id" = o."id" '
+        f'LEFT JOIN {statements.quoted(Balance)} b ON b."organization_id" = o."id" WHERE o."id" = %s',
+        [organization_id])
+    return HoldTerms(frozen=bool(frozen), budget_micros=budget, has_balance=balance_id is not None)  # SQLite: 0/1
+
+
 def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: str, amount_micros: int,
-                savepoint: bool = True) -> Hold:
+                savepoint: bool = True, terms: HoldTerms | None = None) -> Hold:
     """Reserves ``amount_micros`` for the task. Safe inside the engine's own atomic() (nested:
     a refusal rolls back only this savepoint). Calling again for the same task returns its hold.
     ``savepoint=False`` is for a caller whose whole transaction fails with a refusal (the task
     submit): no savepoint, no lookup of an earlier hold (the caller just created the task), and
     the refusal may surface as ``statements.RowUnchanged`` from the caller's atomic block; the
-    caller then raises ``hold_refusal(organization)``.
+    caller then raises ``hold_refusal(organization)``. ``terms``: ``hold_terms`` as the caller
+    read it just before its transaction (else read here).
 
     The organization's balance row lock is taken by the last statement (the conditional UPDATE
     in ``entries_apply``), after the hold and its entry are inserted: every hold of one
@@ -89,12 +110,13 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
             return existing
     # Read before the lock. The freeze is re-checked by the UPDATE itself (Balance.frozen); a
     # budget set meanwhile is as concurrent as if it had been set a moment later.
-    frozen, budget, has_balance = _hold_terms(organization.pk)
-    if frozen:
+    terms = terms or hold_terms(organization.pk)
+    if terms.frozen:
         raise _frozen()
-    if not has_balance:
+    if not terms.has_balance:
         Balance.objects.get_or_create(organization_id=organization.pk)  # first use: an empty balance
     cap = api_key.spend_cap_micros if api_key is not None else None
+    budget = terms.budget_micros
     limited = cap is not None or budget is not None
     try:
         with transaction.atomic(savepoint=savepoint):
@@ -140,16 +162,6 @@ def balance_freeze_mark(*, organization_id: int, frozen: bool) -> Balance:
     Balance.objects.filter(pk=balance.pk).update(frozen=frozen)
     balance.frozen = frozen
     return balance
-
-
-def _hold_terms(organization_id: int) -> tuple[bool, int | None, bool]:
-    """(frozen, monthly budget, has a balance row), one statement."""
-    frozen, budget, balance_id = statements.fetchone(
-        f'SELECT o."is_frozen", p."monthly_budget_micros", b."id" FROM {statements.quoted(Organization)} o '
-        f'LEFT JOIN {statements.quoted(BillingProfile)} p ON p."organization_id" = o."id" '
-        f'LEFT JOIN {statements.quoted(Balance)} b ON b."organization_id" = o."id" WHERE o."id" = %s',
-        [organization_id])
-    return bool(frozen), budget, balance_id is not None  # SQLite answers 0/1
 
 
 def _frozen() -> ApplicationError:

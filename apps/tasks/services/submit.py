@@ -138,13 +138,15 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
         task.input_files = uploads_store(organization_public_id=api_key.organization.public_id,
                                          task_public_id=task.public_id, files=files)
     try:
+        # Read first, so the transaction itself is one message on PostgreSQL: its BEGIN, the task
+        # row, the hold (ending with the balance row lock) and the COMMIT. The task's key is set
+        # once it committed; a unique violation (Idempotency-Key) fails the commit.
+        terms = billing_services.hold_terms(api_key.organization_id)
         with transaction.atomic():
-            statements.insert([task])  # "created" on the timeline comes from the row itself (selectors.task_timeline)
+            statements.insert([task], at_commit=True)  # "created" on the timeline: the row itself (selectors.task_timeline)
             transaction.on_commit(lambda: task_run.send(task.public_id))
-            # Last: the hold ends with the organization's balance row lock, its UPDATE sent with
-            # the COMMIT when nothing has to be read under it.
             billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
-                                         amount_micros=quote.amount_micros, savepoint=False)
+                                         amount_micros=quote.amount_micros, savepoint=False, terms=terms)
     except Exception as error:
         inputs_delete(stored=task.input_files)  # no task, no orphaned uploads
         if isinstance(error, statements.RowUnchanged):  # the hold was refused, by the commit itself
