@@ -1,6 +1,7 @@
 """Shared fixtures. Areas add their own in tests/<area>/conftest.py."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -104,25 +105,49 @@ def postgres_only():
 
 
 class WireTrace:
-    """What this thread's connection sent to PostgreSQL, read from libpq's own protocol trace."""
+    """What this thread's connections sent to PostgreSQL, read from libpq's own protocol trace.
+    A pooled connection given back (``connection_release``) and another taken are followed."""
 
-    def __init__(self, pgconn, path) -> None:
-        self.pgconn, self.path, self._file = pgconn, path, None
+    def __init__(self, directory) -> None:
+        self.directory, self.files, self._traced = directory, [], None
+        self._thread = threading.get_ident()
 
     def start(self) -> None:
         """Traces from here on (what was traced before is dropped)."""
-        from psycopg import pq
+        from django.db.backends.signals import connection_created
 
         self.stop()
-        self._file = open(self.path, "wb")
-        self.pgconn.trace(self._file.fileno())
-        self.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        self.files = []
+        connection_created.connect(self._follow, weak=False, dispatch_uid=id(self))
+        if connection.connection is not None:
+            self._trace(connection.connection.pgconn)
+
+    def _follow(self, sender, connection, **kwargs) -> None:
+        if connection.alias == "default" and threading.get_ident() == self._thread:
+            self._trace(connection.connection.pgconn)
+
+    def _trace(self, pgconn) -> None:
+        from psycopg import pq
+
+        self._untrace()
+        handle = open(self.directory / f"libpq-{len(self.files)}.trace", "wb")
+        self.files.append(handle)
+        pgconn.trace(handle.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        self._traced = pgconn
+
+    def _untrace(self) -> None:
+        if self._traced is not None:
+            self._traced.untrace()  # flushes libpq's buffered trace
+            self._traced = None
+        for handle in self.files:
+            handle.close()
 
     def stop(self) -> None:
-        if self._file is not None:
-            self.pgconn.untrace()  # flushes libpq's buffered trace
-            self._file.close()
-            self._file = None
+        from django.db.backends.signals import connection_created
+
+        connection_created.disconnect(dispatch_uid=id(self))
+        self._untrace()
 
     def round_trips(self) -> list[list[str]]:
         """Stops the trace; lists each exchange (what the client sent until the server was ready
@@ -130,7 +155,8 @@ class WireTrace:
         parsed, or ``EXECUTE name`` for a prepared one run again."""
         self.stop()
         trips, current = [], []
-        for line in self.path.read_text().splitlines():
+        lines = [line for handle in self.files for line in open(handle.name).read().splitlines()]
+        for line in lines:
             direction, _, message, *rest = line.split("\t") + [""]
             text = rest[0].strip()
             if direction == "F" and message == "Query":
@@ -147,11 +173,11 @@ class WireTrace:
 
 @pytest.fixture
 def wire(tmp_path):
-    """Traces the default connection's messages to PostgreSQL from here on (PostgreSQL only)."""
+    """Traces this thread's messages to PostgreSQL from here on (PostgreSQL only)."""
     if not is_postgres():
         pytest.skip("reads PostgreSQL's wire protocol")
     connection.ensure_connection()
-    trace = WireTrace(connection.connection.pgconn, tmp_path / "libpq.trace")
+    trace = WireTrace(tmp_path)
     trace.start()
     yield trace
     trace.stop()

@@ -269,15 +269,32 @@ class CompiledSelect:
         return built
 
     def get(self, **values: str) -> models.Model | None:
+        return self._get(None, (), None, values)[0]
+
+    def get_after(self, before: str, before_params: Sequence[Any], extra: str, **values: str) -> tuple[models.Model | None, Any]:
+        """PostgreSQL only: ``WITH before`` (a data-modifying common table expression) and the
+        select in one statement, one round trip. The row is read as it was before ``before``
+        changed it (no part of a statement sees another's changes); ``extra``, an expression
+        that may read ``before`` (how many rows it changed), comes back with the instance."""
+        return self._get(before, before_params, extra, values)
+
+    def _get(self, before: str | None, before_params: Sequence[Any], extra: str | None,
+             values: dict[str, str]) -> tuple[models.Model | None, Any]:
         conn = _connection()
         built = self._compiled.get(conn.vendor) or self._compile()
         sql, slots, compiler, converters, model, start, end, init_list, populators = built
-        row = fetchone(sql, [values[value] if bound else value for bound, value in slots])
+        params = [values[value] if bound else value for bound, value in slots]
+        if before is not None:
+            sql, params = f"WITH {before} SELECT selected.*, ({extra}) FROM ({sql}) AS selected", [*before_params, *params]
+        row = fetchone(sql, params)
         if row is None:
-            return None
+            return None, None
+        added = None
+        if before is not None:
+            row, added = row[:-1], row[-1]
         if converters:
             row = next(compiler.apply_converters([row], converters))
         obj = model.from_db(conn.alias, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
-        return obj
+        return obj, added

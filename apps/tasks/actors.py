@@ -16,10 +16,12 @@ _RUN_OPTIONS = {
 
 
 @dramatiq.actor(**_RUN_OPTIONS)
-def task_run(task_id: str) -> None:
+def task_run(task_id: str, organization_id: int | None = None) -> None:
+    """``organization_id``: the task's, when the sender knows it (the worker then reads and
+    claims the task in one statement); messages without it work as well."""
     from apps.tasks.services import task_execute
 
-    task_execute(task_id=task_id)
+    task_execute(task_id=task_id, organization_id=organization_id)
 
 
 @dramatiq.actor(**_RUN_OPTIONS)

@@ -179,13 +179,45 @@ def test_sweep_expires_tasks_past_deadline(funded, api_key, broker):
     assert balance(funded).held_micros == 0
 
 
-def test_organization_at_concurrency_cap_defers(funded, api_key, broker, settings):
+@pytest.mark.parametrize("hinted", [False, True], ids=["message-without-organization", "message-with-organization"])
+def test_organization_at_concurrency_cap_defers(funded, api_key, broker, settings, hinted):
     settings.TOLLGATE_MAX_RUNNING_TASKS = 1
     first = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
     second = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
     Task.objects.filter(pk=first.pk).update(status=TaskStatus.RUNNING)
-    assert task_execute(task_id=second.public_id) == "deferred"
+    hint = {"organization_id": funded.pk} if hinted else {}
+    assert task_execute(task_id=second.public_id, **hint) == "deferred"
     assert Task.objects.get(pk=second.pk).status == TaskStatus.QUEUED
+    Task.objects.filter(pk=first.pk).update(status=TaskStatus.QUEUED)  # room again
+    assert task_execute(task_id=second.public_id, **hint) == "succeeded"
+
+
+@pytest.mark.postgres
+def test_a_run_message_naming_the_organization_reads_and_claims_in_one_round_trip(funded, api_key, broker, wire):
+    """The task's read and its claim are one statement; with the settle's one message, a task
+    costs the worker two round trips to PostgreSQL."""
+    warm = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    assert task_execute(task_id=warm.public_id, organization_id=funded.pk) == "succeeded"  # caches warm
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    wire.start()
+
+    assert task_execute(task_id=task.public_id, organization_id=funded.pk) == "succeeded"
+
+    trips = wire.round_trips()
+    assert len(trips) == 2, trips
+    assert trips[0][0].startswith(("WITH claimed AS (UPDATE", "EXECUTE _pg3_")) and trips[1][0].startswith("BEGIN; ")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.SUCCEEDED and task.started_at is not None
+
+
+def test_a_run_message_naming_another_organization_claims_nothing_wrongly(funded, api_key, broker, settings):
+    """The hint only chooses the cap checked in the same statement as the read: a task of
+    another organization is not claimed under it, and is then claimed under its own."""
+    settings.TOLLGATE_MAX_RUNNING_TASKS = 1
+    other = organization_other(funded)
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    assert task_execute(task_id=task.public_id, organization_id=other.pk) == "succeeded"
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.SUCCEEDED
 
 
 def test_claim_counts_only_this_organizations_running_tasks_and_stamps_times(funded, api_key, broker, settings):

@@ -2,7 +2,7 @@
 
 - task_submit(...) -> SubmitResult(task, quote, replayed)
 - task_cancel(*, organization, task_id) -> Task
-- task_execute(*, task_id, poll=False)  (the actors' body)
+- task_execute(*, task_id, poll=False, organization_id=None)  (the actors' body)
 - sweep() -> SweepReport
 - task_retry(*, task), task_refund(*, task, actor=None)  (staff)
 - webhook_settings_get / webhook_settings_update / webhook_sign

@@ -36,7 +36,7 @@ def task_retry(*, task: Task) -> Task:
                                      amount_micros=retry.quote_micros)
         task_event_add(task_pk=retry.pk, status=retry.status, message=f"retry of {task.public_id}")
         task_event_add(task_pk=task.pk, message=f"retried as {retry.public_id}")
-        transaction.on_commit(lambda: task_run.send(retry.public_id))
+        transaction.on_commit(lambda: task_run.send(retry.public_id, retry.organization_id))
     return retry
 
 

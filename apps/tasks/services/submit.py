@@ -144,7 +144,7 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
         terms = billing_services.hold_terms(api_key.organization_id)
         with transaction.atomic():
             statements.insert([task], at_commit=True)  # "created" on the timeline: the row itself (selectors.task_timeline)
-            transaction.on_commit(lambda: task_run.send(task.public_id))
+            transaction.on_commit(lambda: task_run.send(task.public_id, task.organization_id))
             billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
                                          amount_micros=quote.amount_micros, savepoint=False, terms=terms)
     except Exception as error:
