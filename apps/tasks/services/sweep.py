@@ -50,13 +50,16 @@ def _resend_lost() -> int:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.TOLLGATE_TASK_STALE_SECONDS)
     candidates = (Task.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=stale)
-                  .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).values_list("pk", "public_id", "provider_job"))
+                  .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).values_list("pk", "public_id", "provider_job", "organization_id"))
     count = 0
-    for pk, public_id, job in candidates[:BATCH]:
+    for pk, public_id, job, organization_id in candidates[:BATCH]:
         # Touch first, so two sweeps (or the next one) do not send it again right away.
         if not Task.objects.filter(pk=pk, updated_at__lt=stale).update(updated_at=now):
             continue
-        (task_poll if job is not None else task_run).send(public_id)
+        if job is not None:
+            task_poll.send(public_id)
+        else:
+            task_run.send(public_id, organization_id)
         count += 1
     if count:
         logger.info("sweep re-sent %s task messages", count)
