@@ -101,27 +101,26 @@ def at_commit(sql: str, params: Sequence[Any] = (), *, rows: int = 1) -> None:
     same marker Django's ``durable`` check reads) it runs now. Either way, changing no row raises
     ``RowUnchanged`` and the transaction rolls back, from here or from the atomic block's exit.
     Nothing in the transaction may read what it changes."""
-    tail = _commit_tail()
-    if tail is not None:
-        from apps.core.postgresql.base import TailStatement
-
-        tail.append(TailStatement(sql, list(params), rows))
+    if _queued_for_commit(sql, list(params), rows):
         return
     changed = execute(sql, params)
     if changed != rows:
         raise RowUnchanged(f"{changed} rows changed, {rows} expected: {sql}")
 
 
-def _commit_tail() -> list | None:
-    """The connection's queue of statements for the COMMIT message, when the enclosing atomic
-    block will commit; None when statements must run now."""
+def _queued_for_commit(sql: str, params: list, rows: int, keys_for: Sequence[models.Model] | None = None) -> bool:
+    """Queues the statement for the COMMIT message when the enclosing atomic block will commit
+    (see ``at_commit``); False when it must run now."""
     conn = _connection()
     tail = getattr(conn, "commit_tail", None)
-    if (tail is not None and conn.in_atomic_block and not conn.get_autocommit()
-            and all(sid is None for sid in conn.savepoint_ids)
-            and not any(getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)):
-        return tail
-    return None
+    if (tail is None or not conn.in_atomic_block or conn.get_autocommit()
+            or any(sid is not None for sid in conn.savepoint_ids)
+            or any(getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)):
+        return False
+    from apps.core.postgresql.base import TailStatement
+
+    tail.append(TailStatement(sql, params, rows, keys_for))
+    return True
 
 
 _at_commit = at_commit  # for insert(), whose flag of the same name hides it
@@ -178,11 +177,7 @@ def insert(objs: Sequence[models.Model], *, conflict: tuple[Sequence[str], Seque
         built = _insert_sql[key] = (sql, fields)
     sql, fields = built
     params = [field.get_db_prep_save(field.pre_save(obj, True), conn) for obj in objs for field in fields]
-    tail = _commit_tail() if at_commit else None
-    if tail is not None:
-        from apps.core.postgresql.base import TailStatement
-
-        tail.append(TailStatement(sql, params, len(objs), keys_for=list(objs)))
+    if at_commit and _queued_for_commit(sql, params, len(objs), keys_for=list(objs)):
         return
     with cursor() as cur:
         cur.execute(sql, params)

@@ -53,8 +53,9 @@ def outputs_files_save(*, task: Task, outputs: list[Output]) -> list[TaskOutput]
 def outputs_rows_save(rows: list[TaskOutput], *, at_commit: bool = False) -> None:
     """One upsert statement for all outputs (a re-run overwrites the same (task, index) rows);
     sets each row's primary key. ``at_commit``: outputs without a file (whose key nobody needs:
-    only a file's signed URL names its row) are inserted with the COMMIT instead, keys unset; a
-    row kept from an earlier attempt then fails the commit, and the caller saves them again."""
+    only a file's signed URL names its row) are inserted with the COMMIT instead, keys set once
+    it committed; a row kept from an earlier attempt then fails the commit, and the caller saves
+    them again."""
     for row in rows:
         row.pk = None  # a key from a rolled-back attempt means nothing
     if at_commit and not any(row.file for row in rows):

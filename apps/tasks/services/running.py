@@ -76,16 +76,18 @@ def _claim_queued_statement(column: str, value, organization_id: int, *, lease, 
     )
 
 
-def _read_and_claim(task_id: str, organization_id: int) -> tuple[Task | None, bool]:
+def _read_and_claim(task_id: str, organization_id: int) -> tuple[Task | None, bool | None]:
     """PostgreSQL: the task's read and its claim from queued in one statement, one round trip
     (the claim as a data-modifying CTE; the read sees the row as it was before the claim).
     ``organization_id``, from the message, names the cap to check before the row is read; a
-    task of another organization is not claimed (and then claimed as usual)."""
+    task of another organization is not claimed, and the claim counts as not tried (None)."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.TOLLGATE_TASK_TIME_LIMIT_SECONDS)
     sql, params = _claim_queued_statement("public_id", task_id, organization_id, lease=lease, now=now)
     task, claimed = _TASK_TO_RUN.get_after(f"claimed AS ({sql} RETURNING 1)", params,
                                            "SELECT COUNT(*) FROM claimed", public_id=task_id)
+    if task is not None and task.organization_id != organization_id:
+        return task, None
     if task is not None and claimed:
         _claimed(task, lease=lease, now=now)
     return task, bool(claimed)
@@ -124,15 +126,13 @@ def task_execute(*, task_id: str, poll: bool = False, organization_id: int | Non
     ``organization_id`` (a run message's hint): the read and the claim in one statement."""
     from apps.tasks.actors import task_run
 
-    claimed = None  # not tried yet
+    claimed = None  # not tried yet (False: tried, and the task is not claimable from queued)
     if organization_id is not None and not poll and connection.vendor == "postgresql":
         task, claimed = _read_and_claim(task_id, organization_id)
     else:
         task = _TASK_TO_RUN.get(public_id=task_id)
     if task is None or task.is_finished:
         return "finished"
-    if claimed is False and task.organization_id != organization_id:
-        claimed = None  # the hint named another cap: not tried after all
     if timezone.now() >= task.deadline_at:
         task_settle_failure(task=task, code="task_expired", message="The task did not finish before its deadline.",
                             status=TaskStatus.EXPIRED)
