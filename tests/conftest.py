@@ -1,6 +1,7 @@
 """Shared fixtures. Areas add their own in tests/<area>/conftest.py."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -149,25 +150,33 @@ class WireTrace:
         connection_created.disconnect(dispatch_uid=id(self))
         self._untrace()
 
-    def round_trips(self) -> list[list[str]]:
+    def round_trips(self, prepares: bool = True) -> list[list[str]]:
         """Stops the trace; lists each exchange (what the client sent until the server was ready
         for the next query) as its queries: a simple query's text, a statement's SQL as it is
-        parsed, or ``EXECUTE name`` for a prepared one run again."""
+        parsed, or ``EXECUTE name`` for a prepared one run again. ``prepares=False`` leaves out
+        the exchanges that only prepared a statement (psycopg's first use of it on a connection:
+        which pooled connection a thread gets, and what it ran before, is not the test's)."""
         self.stop()
-        trips, current = [], []
+        trips, current, ran = [], [], False
         lines = [line for handle in self.files for line in open(handle.name).read().splitlines()]
         for line in lines:
             direction, _, message, *rest = line.split("\t") + [""]
             text = rest[0].strip()
             if direction == "F" and message == "Query":
                 current.append(text.strip('"'))
+                ran = True
             elif direction == "F" and message == "Parse":
-                current.append(text.split('"')[3])
+                # "name" "query" then the parameters' type count and types; the query's own
+                # quotes are not escaped: it runs to the last quote before those numbers.
+                current.append(re.match(r'"[^"]*" "(.*)" \d+(?: \S+)*$', text).group(1))
             elif direction == "F" and message == "Bind" and not current:
                 current.append(f"EXECUTE {text.split(chr(34))[3]}")
+            elif direction == "F" and message == "Execute":
+                ran = True
             elif direction == "B" and message == "ReadyForQuery":
-                trips.append(current)
-                current = []
+                if ran or prepares:
+                    trips.append(current)
+                current, ran = [], False
         return trips
 
 

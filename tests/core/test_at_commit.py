@@ -13,6 +13,7 @@ from tests.conftest import is_postgres
 # Any one-row UPDATE does: a usage roll-up row stands in for the balance row of the real callers.
 MOVE = 'UPDATE "usage_usagedaily" SET "requests" = "requests" + %s WHERE "organization_id" = %s'
 MOVE_M = MOVE + ' AND "model_id" = %s'  # the same row, beside rows of other models
+NO_ROW = 'UPDATE "billing_balance" SET "held_micros" = "held_micros" + %s WHERE "organization_id" = %s'  # another table
 
 
 def held(organization) -> int:
@@ -175,24 +176,49 @@ def test_on_postgresql_more_rows_than_expected_fail_the_commit(balance):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_transaction_of_queued_statements_is_one_round_trip(balance, wire):
-    """Nothing was sent before the COMMIT: the BEGIN goes in the message too (psycopg would
-    otherwise send it alone, and wait for its answer, first)."""
+def test_on_postgresql_a_transaction_of_queued_statements_is_one_prepared_statement(balance, wire):
+    """Nothing was sent before the COMMIT: the transaction is one statement of data-modifying
+    CTEs, run in autocommit mode (no BEGIN or COMMIT of its own), prepared at its first use on
+    the connection and then one round trip: ``EXECUTE`` with the values bound by the server."""
     rows = [_daily(balance, "a")]
     with transaction.atomic():
         statements.insert(rows, at_commit=True)
         statements.at_commit(MOVE_M, [5, balance.pk, "m"])
     trips = wire.round_trips()
-    assert len(trips) == 1 and len(trips[0]) == 1, trips
-    message = trips[0][0]
-    assert message.startswith('BEGIN; INSERT INTO "usage_usagedaily"') and message.endswith("; COMMIT")
+    assert [len(trip) for trip in trips] == [1, 1], trips  # prepared, then run
+    assert trips[0][0].startswith('WITH tail_0(key) AS (INSERT INTO "usage_usagedaily"'), trips
+    assert ', tail_1 AS (UPDATE "usage_usagedaily" SET "requests" = "requests" + $' in trips[0][0]
+    assert trips[1][0].startswith("EXECUTE _pg3_")
     assert held(balance) == 5 and rows[0].pk == UsageDaily.objects.get(model_id="a").pk
     assert connection.connection.info.transaction_status.name == "IDLE"
+
+    wire.start()
+    more = [_daily(balance, "b")]
+    with transaction.atomic():  # the same shape again: one round trip
+        statements.insert(more, at_commit=True)
+        statements.at_commit(MOVE_M, [2, balance.pk, "m"])
+    trips = wire.round_trips()
+    assert len(trips) == 1 and len(trips[0]) == 1 and trips[0][0].startswith("EXECUTE _pg3_"), trips
+    assert held(balance) == 7 and more[0].pk == UsageDaily.objects.get(model_id="b").pk
     with transaction.atomic():  # Django's transactions still begin as usual on the connection
         assert connection.connection.autocommit is False
         UsageDaily.objects.filter(organization=balance).update(cost_micros=1)
         assert connection.connection.info.transaction_status.name == "INTRANS"
     assert connection.connection.autocommit is True
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_two_changes_of_one_row_go_as_a_message(balance, wire):
+    """The CTEs of one statement all see the rows as they were before it: two UPDATEs of one
+    table (which may be one row) go as a message of statements instead, its BEGIN included."""
+    with transaction.atomic():
+        statements.at_commit(MOVE, [5, balance.pk])
+        statements.at_commit(MOVE, [6, balance.pk])
+    trips = wire.round_trips()
+    assert len(trips) == 1 and len(trips[0]) == 1, trips
+    assert trips[0][0].startswith('BEGIN; WITH changed AS (UPDATE "usage_usagedaily"') and trips[0][0].endswith("; COMMIT")
+    assert held(balance) == 11
 
 
 @pytest.mark.postgres
@@ -209,16 +235,23 @@ def test_on_postgresql_after_a_statement_the_message_has_no_begin_of_its_own(bal
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_failed_one_message_transaction_keeps_nothing(balance, wire):
+@pytest.mark.parametrize("failing", [MOVE, NO_ROW], ids=["message", "statement"])
+def test_on_postgresql_a_failed_one_round_trip_transaction_keeps_nothing(balance, wire, failing):
     rows = [_daily(balance, "a")]
     with pytest.raises(statements.RowUnchanged):
         with transaction.atomic():
             statements.insert(rows, at_commit=True)
             statements.at_commit(MOVE_M, [5, balance.pk, "m"])
-            statements.at_commit(MOVE, [1, -1])  # no such organization
+            statements.at_commit(failing, [1, -1])  # no such organization
     trips = wire.round_trips()
-    # (psycopg may then drop its prepared statements: DEALLOCATE ALL, as after any rollback)
-    assert [trip[0].split(";", 1)[0] for trip in trips][:2] == ["BEGIN", "ROLLBACK"], trips
+    if failing == MOVE:
+        # A message (two UPDATEs of one table): its BEGIN, then its own ROLLBACK (psycopg may
+        # then drop its prepared statements: DEALLOCATE ALL, as after any rollback).
+        assert [trip[0].split(";", 1)[0] for trip in trips][:2] == ["BEGIN", "ROLLBACK"], trips
+    else:
+        # One statement in autocommit mode: failed, it kept nothing, and there is nothing to roll back.
+        assert trips[0][0].startswith("WITH tail_0(key) AS (INSERT"), trips
+        assert not [trip for trip in trips if trip[0].split(" ", 1)[0].rstrip(";") in ("BEGIN", "ROLLBACK", "COMMIT")]
     assert not UsageDaily.objects.filter(model_id="a").exists() and held(balance) == 0
     assert rows[0].pk is None
     assert connection.connection.info.transaction_status.name == "IDLE"

@@ -71,33 +71,53 @@ def test_usual_settle_goes_in_one_commit_message(funded, api_key, broker, commit
             assert f'"{table}"' in tables
 
 
+def _statement_of(trips: list[list[str]], first_table: str) -> str:
+    """The one-statement transaction whose first CTE inserts into ``first_table``, as parsed."""
+    found = [query for trip in trips for query in trip if query.startswith(f'WITH tail_0(key) AS (INSERT INTO "{first_table}"')]
+    assert len(found) == 1, trips
+    return found[0]
+
+
 @pytest.mark.postgres
-def test_usual_settle_and_submit_are_one_round_trip_each_on_postgresql(funded, api_key, broker, wire):
-    """On the wire: the settle's transaction is one message, its BEGIN and COMMIT included; the
-    submit's is one too, after one read of the hold's terms (the catalog is cached by then)."""
+def test_usual_settle_and_submit_are_one_round_trip_each_on_postgresql(funded, api_key, broker, wire, settings):
+    """On the wire: the settle's transaction is one statement, prepared at its first use on a
+    connection and then one round trip; the submit's is one too, after one read of the hold's
+    terms (the catalog is cached by then)."""
+    settings.DATABASE_PREPARED_STATEMENTS = False  # each statement parsed where it is sent: its text is on the wire
+    wire.start()
     task_submit(api_key=api_key[0], model="test/chat", params=CHAT)  # warms the process's caches
+    statement = _statement_of(wire.round_trips(), "tasks_task")
+    assert '"billing_hold"' in statement and 'UPDATE "billing_balance"' in statement
+    assert statement.index('"billing_hold"') < statement.index('UPDATE "billing_balance"')  # the lock last
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    task_submit(api_key=api_key[0], model="test/chat", params=CHAT)  # prepared on this connection
     wire.start()
     submitted = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
 
-    trips = wire.round_trips()
+    trips = wire.round_trips(prepares=False)
     assert len(trips) == 2 and [len(trip) for trip in trips] == [1, 1], trips
-    assert trips[0][0].startswith(("SELECT", "EXECUTE _pg3_"))  # the hold's terms (prepared at the first submit)
-    message = trips[1][0]
-    assert message.startswith('BEGIN; INSERT INTO "tasks_task"') and message.endswith("; COMMIT")
-    assert '"billing_hold"' in message and 'UPDATE "billing_balance"' in message
+    assert all(trip[0].startswith("EXECUTE _pg3_") for trip in trips), trips  # the terms, the transaction
     assert submitted.pk is not None and Task.objects.get(pk=submitted.pk).public_id == submitted.public_id
 
-    task = _running_task(api_key[0])
     from apps.tasks.services.running import _TASK_TO_RUN
 
-    task = _TASK_TO_RUN.get(public_id=task.public_id)  # as the worker reads it (with the webhook settings)
+    first = _TASK_TO_RUN.get(public_id=_running_task(api_key[0]).public_id)  # as the worker reads it
+    task = _TASK_TO_RUN.get(public_id=_running_task(api_key[0]).public_id)
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    wire.start()
+    assert _settle(first) is True
+    statement = _statement_of(wire.round_trips(), "tasks_taskoutput")
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    assert _settle(_TASK_TO_RUN.get(public_id=_running_task(api_key[0]).public_id)) is True  # prepared
+    for part in ('UPDATE "tasks_task"', '"usage_usagerecord"', 'UPDATE "billing_hold"', '"billing_ledgerentry"',
+                 'UPDATE "billing_balance"', 'INSERT INTO "usage_usagedaily"'):
+        assert part in statement
     wire.start()
 
     assert _settle(task) is True
 
-    trips = wire.round_trips()
-    assert len(trips) == 1 and len(trips[0]) == 1, trips
-    assert trips[0][0].startswith("BEGIN; ") and trips[0][0].endswith("; COMMIT")
+    trips = wire.round_trips(prepares=False)
+    assert len(trips) == 1 and len(trips[0]) == 1 and trips[0][0].startswith("EXECUTE _pg3_"), trips
     task.refresh_from_db()
     assert (task.status, task.cost_micros) == (TaskStatus.SUCCEEDED, CHARGE_MICROS)
     assert Hold.objects.get(task_id=task.public_id).state == "captured"
