@@ -125,3 +125,35 @@ def test_a_refused_hold_leaves_no_task_and_no_upload(organization, api_key, brok
     assert (excinfo.value.status, excinfo.value.code) == (402, "insufficient_credits")
     assert Task.objects.count() == 0 and Hold.objects.count() == 0
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
+
+@pytest.mark.parametrize("case", ["budget", "frozen"])
+def test_a_submit_on_terms_other_than_the_usual_reads_them_and_runs_on_them(funded, api_key, broker, case):
+    """The submit assumes the usual hold terms (no budget, not frozen, a balance row) and its
+    balance UPDATE checks them: other terms fail it, and the submit reads them and holds on them."""
+    from apps.accounts.models import Organization
+    from apps.billing.models import BillingProfile
+    from apps.billing.services import balance_freeze_mark
+
+    if case == "frozen":
+        from django.db import transaction
+
+        with transaction.atomic():
+            Organization.objects.filter(pk=funded.pk).update(is_frozen=True)
+            balance_freeze_mark(organization_id=funded.pk, frozen=True)
+        with pytest.raises(ApplicationError) as refused:
+            task_submit(api_key=api_key[0], model="test/chat", params=PARAMS)
+        assert (refused.value.status, refused.value.code) == (403, "organization_frozen")
+        assert Task.objects.count() == 0 and Hold.objects.count() == 0
+        return
+    BillingProfile.objects.update_or_create(organization=funded,
+                                            defaults={"monthly_budget_micros": QUOTE_MICROS + QUOTE_MICROS // 2})
+    first = task_submit(api_key=api_key[0], model="test/chat", params=PARAMS).task  # within the budget
+    assert Hold.objects.get(task_id=first.public_id).amount_micros == QUOTE_MICROS
+    with pytest.raises(ApplicationError) as refused:
+        task_submit(api_key=api_key[0], model="test/chat", params=PARAMS)  # the second would exceed it
+    assert (refused.value.status, refused.value.code) == (402, "budget_exceeded")
+    assert Task.objects.count() == 1 and Hold.objects.count() == 1
+    view = balance(funded)
+    assert (view.balance_micros, view.held_micros) == (FUNDS_MICROS, QUOTE_MICROS)

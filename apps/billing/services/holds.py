@@ -68,16 +68,28 @@ def _check_limits(*, organization: Organization, api_key: ApiKey | None, task_id
 
 @dataclass(frozen=True)
 class HoldTerms:
-    """What a hold reads before it locks the balance row (``hold_terms``)."""
+    """What a hold reads before it locks the balance row (``hold_terms``). ``assumed``: not read
+    but assumed to be the usual terms (``USUAL_TERMS``), which the balance UPDATE then checks."""
     frozen: bool
     budget_micros: int | None  # the organization's monthly budget
     has_balance: bool  # its balance row exists (created at the first hold otherwise)
+    assumed: bool = False
+
+    @property
+    def usual(self) -> bool:
+        return not self.frozen and self.budget_micros is None and self.has_balance
+
+
+# Not frozen, no monthly budget, a balance row: what almost every hold finds. A hold made on these
+# terms without reading them (``credit_hold(terms=USUAL_TERMS)``) is refused by its balance UPDATE
+# when they do not hold; the caller then reads them (``hold_terms``) and tries again with them.
+USUAL_TERMS = HoldTerms(frozen=False, budget_micros=None, has_balance=True, assumed=True)
 
 
 def hold_terms(organization_id: int) -> HoldTerms:
-    """One statement, read before the hold's transaction (nothing is locked by it): a caller
-    whose transaction is otherwise all sent with its COMMIT reads it first, so the transaction
-    costs one round trip (``credit_hold(terms=...)``)."""
+    """One statement, read before the hold's transaction (nothing is locked by it), so that
+    transaction can be all sent with its COMMIT (``credit_hold(terms=...)``). The task submit
+    reads it only when ``USUAL_TERMS``, assumed, were refused."""
     frozen, budget, balance_id = statements.fetchone(
         f'SELECT o."is_frozen", p."monthly_budget_micros", b."id" FROM {statements.quoted(Organization)} o '
         f'LEFT JOIN {statements.quoted(BillingProfile)} p ON p."organization_id" = o."id" '
@@ -94,7 +106,8 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
     submit): no savepoint, no lookup of an earlier hold (the caller just created the task), and
     the refusal may surface as ``statements.RowUnchanged`` from the caller's atomic block; the
     caller then raises ``hold_refusal(organization)``. ``terms``: ``hold_terms`` as the caller
-    read it just before its transaction (else read here).
+    read it just before its transaction (else read here), or ``USUAL_TERMS`` (not read: a
+    refusal may then also mean the terms were not the usual ones).
 
     The organization's balance row lock is taken by the last statement (the conditional UPDATE
     in ``entries_apply``), after the hold and its entry are inserted: every hold of one
@@ -127,7 +140,7 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
                                 idempotency_key=f"task:{task_id}:hold", task_id=task_id, api_key=api_key)
             # A negative balance (Stripe took money back) blocks every new task, even a free one.
             if not entries_apply(organization_id=organization.pk, entries=[entry], require_available_micros=amount_micros,
-                                 at_commit=not limited):
+                                 require_usual_terms=terms.assumed, at_commit=not limited):
                 raise hold_refusal(organization)
             if limited:  # the balance row is locked until commit: every other hold waits
                 _check_limits(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from apps.billing.models import Balance, EntryKind, LedgerEntry
+from apps.accounts.models import Organization
+from apps.billing.models import Balance, BillingProfile, EntryKind, LedgerEntry
 from apps.core import statements
 
 # Only money Stripe takes back may push available credit below zero (see Balance.floor_micros).
@@ -55,7 +56,7 @@ def entry_append(*, balance: Balance, kind: str, amount_micros: int, held_delta_
 
 
 def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_available_micros: int | None = None,
-                  at_commit: bool = False) -> bool:
+                  require_usual_terms: bool = False, at_commit: bool = False) -> bool:
     """Inserts ``entries`` (one statement) and then moves the organization's balance by their sums
     with one conditional UPDATE, in the caller's transaction.
 
@@ -71,6 +72,9 @@ def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_a
     pass those kinds). The unique idempotency key still decides: a replayed entry raises
     IntegrityError and the caller's transaction rolls back whole.
 
+    ``require_usual_terms``: the UPDATE also only matches when the organization has no monthly
+    budget and is not frozen (``holds.USUAL_TERMS``: a hold that did not read them first).
+
     ``at_commit``: the UPDATE goes with the COMMIT (``statements.at_commit``), so the lock is not
     held across this thread's next turn; it returns True, and a refusal (or a missing balance
     row) raises ``statements.RowUnchanged`` then, from here or from the atomic block's exit."""
@@ -82,11 +86,13 @@ def entries_apply(*, organization_id: int, entries: list[LedgerEntry], require_a
         entry.organization_id = organization_id
     statements.insert(entries, at_commit=at_commit)  # with the COMMIT too: nobody reads them back
     return balance_move(organization_id=organization_id, amount_micros=amount, held_delta_micros=held_delta,
-                        require_available_micros=require_available_micros, at_commit=at_commit)
+                        require_available_micros=require_available_micros, require_usual_terms=require_usual_terms,
+                        at_commit=at_commit)
 
 
 def balance_move(*, organization_id: int, amount_micros: int, held_delta_micros: int,
-                 require_available_micros: int | None, at_commit: bool = False) -> bool:
+                 require_available_micros: int | None, require_usual_terms: bool = False,
+                 at_commit: bool = False) -> bool:
     """The balance half of ``entries_apply``, one statement written out by hand: two tasks of
     every task run it, and the ORM spent more CPU building it (floor arithmetic in nested
     expressions) than the database spent running it. Every right-hand side reads the row as it
@@ -103,6 +109,11 @@ def balance_move(*, organization_id: int, amount_micros: int, held_delta_micros:
     if require_available_micros is not None:
         sql += ' AND "balance_micros" >= 0 AND "balance_micros" >= "held_micros" + %s AND NOT "frozen"'
         params.append(int(require_available_micros))
+    if require_usual_terms:
+        sql += (f' AND NOT EXISTS (SELECT 1 FROM {statements.quoted(BillingProfile)} WHERE "organization_id" = %s'
+                f' AND "monthly_budget_micros" IS NOT NULL)'
+                f' AND NOT EXISTS (SELECT 1 FROM {statements.quoted(Organization)} WHERE "id" = %s AND "is_frozen")')
+        params += [organization_id, organization_id]
     if at_commit:
         statements.at_commit(sql, params)
         return True

@@ -137,19 +137,32 @@ def _create(api_key, resolved, clean, quote, files, webhook_url, idempotency_key
     if files:
         task.input_files = uploads_store(organization_public_id=api_key.organization.public_id,
                                          task_public_id=task.public_id, files=files)
+    # The hold's terms are assumed to be the usual ones and checked by its balance UPDATE, so on
+    # PostgreSQL the submit is one statement (one round trip): the task row, the hold, its entry
+    # and the balance row lock last. The task's key is set once it committed; a unique violation
+    # (Idempotency-Key) fails the statement. Refused, the terms are read, and a submit that
+    # assumed them wrongly (a monthly budget, a freeze, no balance row yet) runs again on them.
+    terms = billing_services.USUAL_TERMS
     try:
-        # Read first, so the transaction itself is one message on PostgreSQL: its BEGIN, the task
-        # row, the hold (ending with the balance row lock) and the COMMIT. The task's key is set
-        # once it committed; a unique violation (Idempotency-Key) fails the commit.
-        terms = billing_services.hold_terms(api_key.organization_id)
-        with transaction.atomic():
-            statements.insert([task], at_commit=True)  # "created" on the timeline: the row itself (selectors.task_timeline)
-            transaction.on_commit(lambda: task_run.send(task.public_id, task.organization_id))
-            billing_services.credit_hold(organization=api_key.organization, api_key=api_key, task_id=task.public_id,
-                                         amount_micros=quote.amount_micros, savepoint=False, terms=terms)
+        while True:  # twice at most: on the terms assumed, then on the terms read
+            try:
+                with transaction.atomic():
+                    statements.insert([task], at_commit=True)  # "created" on the timeline: the row itself (selectors.task_timeline)
+                    transaction.on_commit(lambda: task_run.send(task.public_id, task.organization_id))
+                    billing_services.credit_hold(organization=api_key.organization, api_key=api_key,
+                                                 task_id=task.public_id, amount_micros=quote.amount_micros,
+                                                 savepoint=False, terms=terms)
+                break
+            except statements.RowUnchanged:  # the hold was refused, by the commit itself
+                if not terms.assumed:
+                    raise
+                terms = billing_services.hold_terms(api_key.organization_id)
+                if terms.usual:
+                    raise
+                task.pk, task._state.adding = None, True  # where the INSERT ran at once (SQLite), it was rolled back
     except Exception as error:
         inputs_delete(stored=task.input_files)  # no task, no orphaned uploads
-        if isinstance(error, statements.RowUnchanged):  # the hold was refused, by the commit itself
+        if isinstance(error, statements.RowUnchanged):
             raise billing_services.hold_refusal(api_key.organization) from None
         raise
     return task
