@@ -54,8 +54,8 @@ def _connection():
 def cursor():
     """A cursor on the current connection. On PostgreSQL one that binds values server-side and
     prepares each statement at its first use on a connection (pooled connections take turns, so
-    psycopg's default of the fifth use was rarely reached under load); it is kept for this
-    thread's next statement on the same connection (building one copies psycopg's adapter map)."""
+    psycopg's default of the fifth use was rarely reached under load); it is kept with the
+    pooled connection (``apps.core.postgresql.base.kept_cursor``)."""
     conn = _connection()
     if conn.vendor != "postgresql":
         with conn.cursor() as cur:
@@ -63,14 +63,18 @@ def cursor():
         return
     conn.ensure_connection()
     raw_connection = conn.connection
-    kept = getattr(conn, "_statements_cursor", None)
-    if kept is None or kept.connection is not raw_connection or kept.closed:
-        with conn.wrap_database_errors:
-            kept = _pg.ServerBindingCursor(raw_connection)
-            # As Django's own cursors do: the session's time zone, if the connection's differs.
-            if conn.timezone != raw_connection.adapters.get_loader(_pg.TIMESTAMPTZ_OID, _TEXT).timezone:
-                _pg.register_tzloader(conn.timezone, kept)
-        conn._statements_cursor = kept
+
+    def build():
+        kept = _pg.ServerBindingCursor(raw_connection)
+        # As Django's own cursors do: the session's time zone, if the connection's differs.
+        if conn.timezone != raw_connection.adapters.get_loader(_pg.TIMESTAMPTZ_OID, _TEXT).timezone:
+            _pg.register_tzloader(conn.timezone, kept)
+        return kept
+
+    from apps.core.postgresql.base import kept_cursor
+
+    with conn.wrap_database_errors:
+        kept = kept_cursor(raw_connection, "statements", build)
     threshold = 0 if settings.DATABASE_PREPARED_STATEMENTS else None  # None: never prepare
     if raw_connection.prepare_threshold != threshold:
         raw_connection.prepare_threshold = threshold  # Django's own cursors bind client-side: never prepared

@@ -259,3 +259,28 @@ def test_on_postgresql_a_failed_one_round_trip_transaction_keeps_nothing(balance
         assert connection.connection.autocommit is False
         statements.at_commit(MOVE, [2, balance.pk])
     assert held(balance) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.usefixtures("postgres_only")
+def test_on_postgresql_cursors_are_kept_with_the_pooled_connection_itself():
+    """Django's connection object is made per request thread under ASGI: a cursor kept on it was
+    built again for nearly every request. Kept with psycopg's connection, it is built once."""
+    from apps.core.postgresql.base import kept_cursor
+
+    connection.ensure_connection()
+    raw, built = connection.connection, []
+
+    def build():
+        built.append(raw.cursor())
+        return built[-1]
+
+    first = kept_cursor(raw, "test", build)
+    assert kept_cursor(raw, "test", build) is first and len(built) == 1
+    first.close()
+    assert kept_cursor(raw, "test", build) is built[1]  # a closed one is built again
+    with statements.cursor() as one:
+        pass
+    with statements.cursor() as two:
+        assert two.cursor is one.cursor  # the same psycopg cursor, through Django's wrappers
