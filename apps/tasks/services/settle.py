@@ -87,9 +87,10 @@ def task_settle_success(*, task: Task, result: ProviderResult, output_rows: list
         return True
 
     try:
-        # The usual case in one message with the COMMIT: text outputs, the task's and the hold's
-        # compare-and-sets, the record, entries, balance and roll-up (one round trip instead of
-        # four). Anything not as expected fails that commit, and nothing of it is kept...
+        # The usual case sent as the COMMIT (on PostgreSQL one prepared statement: see
+        # apps/core/postgresql): text outputs, the task's and the hold's compare-and-sets, the
+        # record, entries, balance and roll-up, one round trip. Anything not as expected fails
+        # it, and nothing of it is kept...
         return settle(at_commit=True)
     except (statements.RowUnchanged, IntegrityError):
         pass
