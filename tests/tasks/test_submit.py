@@ -128,10 +128,14 @@ def test_a_refused_hold_leaves_no_task_and_no_upload(organization, api_key, brok
 
 
 
-@pytest.mark.parametrize("case", ["budget", "frozen"])
+@pytest.mark.parametrize("case", ["budget", "budget_and_spend_cap", "frozen"])
 def test_a_submit_on_terms_other_than_the_usual_reads_them_and_runs_on_them(funded, api_key, broker, case):
     """The submit assumes the usual hold terms (no budget, not frozen, a balance row) and its
-    balance UPDATE checks them: other terms fail it, and the submit reads them and holds on them."""
+    balance UPDATE checks them: other terms fail it, and the submit reads them and holds on them.
+    A key with a spend cap takes the path that reads sums under the lock: the same holds there."""
+    if case == "budget_and_spend_cap":
+        type(api_key[0]).objects.filter(pk=api_key[0].pk).update(spend_cap_micros=FUNDS_MICROS)
+        api_key[0].refresh_from_db()
     from apps.accounts.models import Organization
     from apps.billing.models import BillingProfile
     from apps.billing.services import balance_freeze_mark

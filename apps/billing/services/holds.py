@@ -141,6 +141,8 @@ def credit_hold(*, organization: Organization, api_key: ApiKey | None, task_id: 
             # A negative balance (Stripe took money back) blocks every new task, even a free one.
             if not entries_apply(organization_id=organization.pk, entries=[entry], require_available_micros=amount_micros,
                                  require_usual_terms=terms.assumed, at_commit=not limited):
+                if terms.assumed:  # no credit, or not the usual terms: the caller reads them and decides
+                    raise statements.RowUnchanged("hold refused on the usual terms assumed")
                 raise hold_refusal(organization)
             if limited:  # the balance row is locked until commit: every other hold waits
                 _check_limits(organization=organization, api_key=api_key, task_id=task_id, amount_micros=amount_micros,
