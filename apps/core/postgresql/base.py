@@ -24,6 +24,7 @@ import weakref
 from typing import Any, Callable, Sequence
 
 import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base
 from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import Int8BinaryDumper
@@ -81,35 +82,34 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     cursor.nextset()  # the BEGIN's
                 for item in tail:
                     if item.keys_for is not None:
-                        for obj, (pk,) in zip(item.keys_for, cursor.fetchall(), strict=True):
-                            obj.pk = pk
-                            obj._state.adding = False
-                            obj._state.db = self.alias
+                        self._keys_set(item.keys_for, [pk for (pk,) in cursor.fetchall()])
                     cursor.nextset()
 
     def _commit_as_statement(self, raw: psycopg.Connection, tail: list[TailStatement], statement: bytes) -> None:
         """The whole transaction as one statement (``_one_statement``), run in autocommit mode:
         PostgreSQL commits it as it ends, or keeps nothing of it. Its values are bound by the
         server, and it is prepared on the connection, so neither side parses or plans it again."""
-        from django.conf import settings
-
         from apps.core.statements import RowUnchanged
 
         params = [value for item in tail for value in item.params]
         cursor = self._statement_cursor(raw)
         try:
             self._execute_begun(raw, lambda: cursor.execute(
-                statement, params, prepare=True if settings.DATABASE_PREPARED_STATEMENTS else False))
+                statement, params, prepare=bool(settings.DATABASE_PREPARED_STATEMENTS)))
         except psycopg.errors.DivisionByZero as error:
             raise RowUnchanged(f"a statement sent as the transaction changed other rows than expected: "
                                f"{[item.sql for item in tail]}") from error
         row = cursor.fetchone()
         for item, keys in zip(tail, row, strict=True):
             if item.keys_for is not None:
-                for obj, pk in zip(item.keys_for, keys, strict=True):
-                    obj.pk = pk
-                    obj._state.adding = False
-                    obj._state.db = self.alias
+                self._keys_set(item.keys_for, keys)
+
+    def _keys_set(self, objs: Sequence[Any], keys: Sequence[Any]) -> None:
+        """The keys an INSERT sent with the COMMIT returned, set as ``save()`` would."""
+        for obj, pk in zip(objs, keys, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = self.alias
 
     @staticmethod
     def _statement_cursor(raw: psycopg.Connection) -> psycopg.RawCursor:
@@ -192,15 +192,22 @@ def _one_statement(tail: list[TailStatement]) -> bytes | None:
     Placeholders become ``$n``: the statement is built once per shape, and psycopg then neither
     scans it for placeholders nor quotes its values."""
     shape = tuple((item.sql, item.rows, item.keys_for is not None) for item in tail)
-    if shape in _statements:
-        return _statements[shape]
-    built = _statements[shape] = _compose(tail)
-    return built
+    if shape not in _statements:
+        _statements[shape] = _compose(tail)
+    return _statements[shape]
 
 
 def _compose(tail: list[TailStatement]) -> bytes | None:
     changing: set[str] = set()
     ctes, columns, count = [], [], 0
+
+    def numbered(match: re.Match) -> str:
+        nonlocal count
+        if match.group(0) == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
     for index, item in enumerate(tail):
         target = _TARGET.match(item.sql)
         if target is None:
@@ -209,14 +216,6 @@ def _compose(tail: list[TailStatement]) -> bytes | None:
             if target.group(2) in changing:
                 return None
             changing.add(target.group(2))
-
-        def numbered(match: re.Match) -> str:
-            nonlocal count
-            if match.group(0) == "%%":
-                return "%"
-            count += 1
-            return f"${count}"
-
         sql = _PLACEHOLDER.sub(numbered, item.sql)
         name = f"tail_{index}"
         if item.keys_for is not None:  # INSERT … RETURNING its key: the keys, in the order made
