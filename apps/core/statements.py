@@ -27,7 +27,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models.query import get_related_populators
 
@@ -71,13 +70,11 @@ def cursor():
             _pg.register_tzloader(conn.timezone, kept)
         return kept
 
-    from apps.core.postgresql.base import kept_cursor
+    from apps.core.postgresql.base import kept_cursor, statements_prepared
 
     with conn.wrap_database_errors:
         kept = kept_cursor(raw_connection, "statements", build)
-    threshold = 0 if settings.DATABASE_PREPARED_STATEMENTS else None  # None: never prepare
-    if raw_connection.prepare_threshold != threshold:
-        raw_connection.prepare_threshold = threshold  # Django's own cursors bind client-side: never prepared
+    statements_prepared(raw_connection)
     yield conn._prepare_cursor(kept)
 
 

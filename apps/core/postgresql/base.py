@@ -94,8 +94,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params = [value for item in tail for value in item.params]
         cursor = self._statement_cursor(raw)
         try:
-            self._execute_begun(raw, lambda: cursor.execute(
-                statement, params, prepare=bool(settings.DATABASE_PREPARED_STATEMENTS)))
+            prepare = statements_prepared(raw)
+            self._execute_begun(raw, lambda: cursor.execute(statement, params, prepare=prepare))
         except psycopg.errors.DivisionByZero as error:
             raise RowUnchanged(f"a statement sent as the transaction changed other rows than expected: "
                                f"{[item.sql for item in tail]}") from error
@@ -157,6 +157,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _close(self):
         self.commit_tail = []
         return super()._close()
+
+
+def statements_prepared(raw: psycopg.Connection) -> bool:
+    """Applies ``DATABASE_PREPARED_STATEMENTS`` to the pooled connection, whichever code path
+    uses it first: prepare each statement at its first use (pooled connections take turns, so
+    psycopg's default of the fifth use was rarely reached under load), or never (psycopg then
+    ignores even an explicit ``prepare=True``). Django's own cursors bind client-side: never
+    prepared either way."""
+    threshold = 0 if settings.DATABASE_PREPARED_STATEMENTS else None
+    if raw.prepare_threshold != threshold:
+        raw.prepare_threshold = threshold
+    return threshold is not None
 
 
 _kept_cursors: "weakref.WeakKeyDictionary[psycopg.Connection, dict[str, psycopg.Cursor]]" = weakref.WeakKeyDictionary()
