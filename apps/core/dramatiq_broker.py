@@ -7,13 +7,17 @@ blocks in ``BLPOP`` on a per-queue wake-up list for the same timeout, and every 
 enqueue pushes one token onto that list (bounded), so the consumer fetches within a round
 trip. Delay queues keep Dramatiq's own polling (their messages wait for an ETA anyway). A lost
 or extra token only costs one empty fetch or one timeout, never a message: the queue itself is
-unchanged, this is only the doorbell."""
+unchanged, this is only the doorbell.
+
+The enqueue and its ring go to Redis in one round trip (a pipeline: Dramatiq's own dispatch
+script by its SHA, then the doorbell), not two: every submitted task pays it."""
 from __future__ import annotations
 
 import time
 
 import redis
 from dramatiq.broker import MessageProxy
+from dramatiq.common import current_millis
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
@@ -38,17 +42,26 @@ class WakingRedisBroker(RedisBroker):
             return super().consume(queue_name, prefetch, timeout)
         return _WakingConsumer(self, queue_name, prefetch, timeout)
 
-    def enqueue(self, message: Message, *, delay: int | None = None) -> Message:
-        message = super().enqueue(message, delay=delay)
-        if delay is None:
-            try:
-                pipe = self.client.pipeline(transaction=False)
-                pipe.lpush(self.wake_key(message.queue_name), 1)
-                pipe.ltrim(self.wake_key(message.queue_name), 0, MAX_WAKE_TOKENS - 1)
-                pipe.execute()
-            except redis.RedisError:
-                pass  # the message is enqueued; an idle consumer finds it on its next timeout
-        return message
+    def do_enqueue(self, queue_name: str, message_id: str, data: bytes) -> None:
+        """Dramatiq's enqueue (its dispatch script, the same arguments its ``_dispatch`` sends),
+        with the doorbell in the same round trip when the queue is a ready one."""
+        if queue_name.endswith((".DQ", ".XQ")):
+            self._dispatch("enqueue")(queue_name, message_id, data)
+            return
+        script = self.scripts["dispatch"]
+        args = ["enqueue", current_millis(), queue_name, self.broker_id, self.heartbeat_timeout, self.dead_message_ttl,
+                self._should_do_maintenance("enqueue"), self._max_unpack_size(), message_id, data]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.evalsha(script.sha, 1, self.namespace, *args)
+        pipe.lpush(self.wake_key(queue_name), 1)
+        pipe.ltrim(self.wake_key(queue_name), 0, MAX_WAKE_TOKENS - 1)
+        enqueued, *_ = pipe.execute(raise_on_error=False)
+        if isinstance(enqueued, redis.exceptions.NoScriptError):
+            # Redis lost its scripts (a restart): Dramatiq's own call loads it. Nothing was
+            # enqueued; the ring that went anyway costs an idle consumer one empty fetch.
+            self._dispatch("enqueue")(queue_name, message_id, data)
+        elif isinstance(enqueued, Exception):
+            raise enqueued
 
 
 class _WakingConsumer(_RedisConsumer):

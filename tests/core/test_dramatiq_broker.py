@@ -60,3 +60,41 @@ def test_a_full_fetch_fetches_again_without_waiting(broker, monkeypatch):
         consumer.ack(third)
     finally:
         consumer.close()
+
+
+def test_an_enqueue_and_its_doorbell_are_one_round_trip(broker, monkeypatch):
+    sent = []
+    pipeline = broker.client.pipeline
+    monkeypatch.setattr(broker.client, "pipeline", lambda *a, **k: sent.append("pipeline") or pipeline(*a, **k))
+    execute = broker.client.execute_command
+    monkeypatch.setattr(broker.client, "execute_command", lambda *a, **k: sent.append(a[0]) or execute(*a, **k))
+    broker.enqueue(_message(1))
+    assert sent == ["pipeline"]  # the script by its SHA and the ring, in one pipeline; nothing else
+    assert broker.client.llen(broker.wake_key(QUEUE)) == 1
+    consumer = broker.consume(QUEUE, prefetch=4, timeout=100)
+    try:
+        message = next(consumer)
+        assert message.args == (1,)
+        consumer.ack(message)
+    finally:
+        consumer.close()
+
+
+def test_an_enqueue_after_redis_lost_its_scripts_still_enqueues(broker):
+    broker.enqueue(_message(1))
+    broker.client.script_flush()  # what a Redis restart does: NOSCRIPT for the next EVALSHA
+    broker.enqueue(_message(2))
+    consumer = broker.consume(QUEUE, prefetch=4, timeout=100)
+    try:
+        got = [next(consumer), next(consumer)]
+        assert sorted(m.args for m in got) == [(1,), (2,)]
+        for message in got:
+            consumer.ack(message)
+    finally:
+        consumer.close()
+
+
+def test_a_delayed_enqueue_rings_no_doorbell(broker):
+    broker.enqueue(_message(1), delay=60_000)
+    assert broker.client.llen(broker.wake_key(QUEUE)) == 0
+    assert broker.client.llen(broker.wake_key(QUEUE + ".DQ")) == 0
