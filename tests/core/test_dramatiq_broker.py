@@ -98,3 +98,36 @@ def test_a_delayed_enqueue_rings_no_doorbell(broker):
     broker.enqueue(_message(1), delay=60_000)
     assert broker.client.llen(broker.wake_key(QUEUE)) == 0
     assert broker.client.llen(broker.wake_key(QUEUE + ".DQ")) == 0
+
+
+def test_the_pipelined_enqueue_sends_what_dramatiqs_own_dispatch_sends(broker, monkeypatch):
+    # do_enqueue repeats the argument list of Dramatiq's private _dispatch (pinned 2.2.1): an
+    # upgrade that changes it must fail here, not enqueue messages its script misreads.
+    import apps.core.dramatiq_broker as module
+    import dramatiq.brokers.redis as dramatiq_redis
+
+    monkeypatch.setattr(module, "current_millis", lambda: 1234)
+    monkeypatch.setattr(dramatiq_redis, "current_millis", lambda: 1234)
+    monkeypatch.setattr(broker, "_should_do_maintenance", lambda command: 0)
+    theirs = []
+
+    class Script:
+        sha = broker.scripts["dispatch"].sha
+
+        def __call__(self, *, args, keys):
+            theirs.append((list(keys), list(args)))
+
+    monkeypatch.setitem(broker.scripts, "dispatch", Script())
+    broker._dispatch("enqueue")(QUEUE, "message-id", b"data")
+    ours = []
+    pipeline = broker.client.pipeline
+
+    def capturing_pipeline(*args, **kwargs):
+        pipe = pipeline(*args, **kwargs)
+        monkeypatch.setattr(pipe, "evalsha", lambda sha, numkeys, *rest: ours.append(
+            (sha, list(rest[:numkeys]), list(rest[numkeys:]))) or pipe)
+        return pipe
+
+    monkeypatch.setattr(broker.client, "pipeline", capturing_pipeline)
+    broker.do_enqueue(QUEUE, "message-id", b"data")
+    assert ours == [(Script.sha, *theirs[0])]
