@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
+import time
 from pathlib import Path
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -69,3 +71,51 @@ def per_request_ms(before: dict[str, dict[int, int]], after: dict[str, dict[int,
         figures[name] = round(spent / TICKS_PER_SECOND * 1000 / requests, 2)
     figures["total"] = round(sum(figures.values()), 2)
     return figures
+
+
+def _box_ticks() -> tuple[int, int]:
+    """(all, idle) ticks of the whole box since boot (/proc/stat; idle counts I/O wait too)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
+class BusySampler:
+    """The whole box's busy share every ``interval`` seconds while a run lasts. The 256-client
+    phase runs in waves (every client waits on the upstream at about the same time): its mean
+    hides that the box is saturated for part of each wave and nearly idle for the rest."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="busy-sampler", daemon=True)
+
+    def __enter__(self) -> "BusySampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        previous = _box_ticks()
+        while not self._stop.wait(self.interval):
+            current = _box_ticks()
+            spent, idle = current[0] - previous[0], current[1] - previous[1]
+            if spent > 0:
+                self.samples.append(100.0 * (spent - idle) / spent)
+            previous = current
+
+    def summary(self) -> dict[str, float]:
+        """Mean busy %, and the shares (%) of samples at 95 % busy or more and below 70 %."""
+        if not self.samples:
+            return {}
+        n = len(self.samples)
+        return {
+            "samples": n,
+            "interval_s": self.interval,
+            "mean_pct": round(sum(self.samples) / n, 1),
+            "saturated_share_pct": round(100.0 * sum(value >= 95 for value in self.samples) / n, 1),
+            "below_70_share_pct": round(100.0 * sum(value < 70 for value in self.samples) / n, 1),
+        }

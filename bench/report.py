@@ -171,6 +171,7 @@ def render(report: dict[str, Any]) -> str:
         f"ideal {s['ideal_rps']:.0f}/s = {s['ratio'] * 100:.1f} %, errors+non-2xx {s['errors']} "
         f"(target >= 95 %, zero errors) {ok(v['slow_upstream_at_least_95pct_zero_errors'])}",
         *_timeline_lines(results.get("chat_slow_timeline"), s, config),
+        *_busy_lines(results["chat_slow"], s),
         "",
         "CPU per completed request, ms (bench/cpu.py; two cores give 2000 ms per second):",
         *[_cpu_line(label, results[key]) for key, label in (
@@ -202,6 +203,20 @@ def _timeline_lines(t: dict[str, Any] | None, s: dict[str, Any], config: dict[st
     return [f"   where the time went ({t['tasks']} tasks, from their rows): row to claim mean {wait['mean']:.0f} ms "
             f"(p50 {wait['p50']:.0f}, p90 {wait['p90']:.0f}); claim to settled mean {run['mean']:.0f} ms "
             f"(p50 {run['p50']:.0f}, p90 {run['p90']:.0f}){web}"]
+
+
+def _busy_lines(r: dict[str, Any], s: dict[str, Any]) -> list[str]:
+    """Phase 4's waves, and the ceiling its CPU per completion sets: the two cores give 2,000 ms
+    of CPU per second, so C ms per completion caps the box at 2,000 / C completions/s."""
+    busy, total = r.get("box_busy") or {}, (r.get("cpu_ms_per_request") or {}).get("total")
+    if not busy or not total:
+        return []
+    ceiling = 2000.0 / total
+    return [f"   box CPU during the phase (every {busy['interval_s'] * 1000:.0f} ms): busy {busy['mean_pct']:.0f} % "
+            f"on average, {busy['saturated_share_pct']:.0f} % of the samples at 95 % or more and "
+            f"{busy['below_70_share_pct']:.0f} % below 70 % (the waves); at {total:.2f} ms of CPU per completion the "
+            f"two cores top out near {ceiling:.0f}/s, and 95 % of the ideal ({0.95 * s['ideal_rps']:.1f}/s) is "
+            f"{100 * 0.95 * s['ideal_rps'] / ceiling:.0f} % of that"]
 
 
 def _cpu_line(label: str, r: dict[str, Any]) -> str:

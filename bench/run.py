@@ -11,6 +11,7 @@ Every knob is an environment variable (BENCH_*); docs/benchmarks.md lists them.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -158,14 +159,18 @@ def task_body(model: str) -> dict[str, Any]:
                                       "max_tokens": 16}}
 
 
-def with_cpu(stack: Stack, run) -> dict[str, Any]:
-    """A wrk run with the CPU each part of the stack spent per completed request (bench.cpu)."""
+def with_cpu(stack: Stack, run, *, busy: bool = False) -> dict[str, Any]:
+    """A wrk run with the CPU each part of the stack spent per completed request (bench.cpu);
+    ``busy``: also the box's busy share every 100 ms (``cpu.BusySampler``)."""
     roots = stack.cpu_roots()
     before, wrk_before = cpu.snapshot(roots), cpu.children_ticks()
-    result = run()
+    with cpu.BusySampler() if busy else contextlib.nullcontext() as sampler:
+        result = run()
     after = cpu.snapshot(roots)
     after["wrk"] = {0: cpu.children_ticks() - wrk_before}  # the load generator, once it has exited
     result["cpu_ms_per_request"] = cpu.per_request_ms(before, after, result["requests"])
+    if sampler is not None:
+        result["box_busy"] = sampler.summary()
     return result
 
 
@@ -218,7 +223,7 @@ def run_phases(stack: Stack, ctx: dict[str, Any]) -> dict[str, Any]:
     try:
         results["chat_slow"] = with_cpu(stack, lambda: wrk(chat_url, clients=config.slow_clients,
                                                            seconds=config.slow_phase_seconds, timeout_seconds=30,
-                                                           **chat))
+                                                           **chat), busy=True)
     finally:
         set_upstream_latency(ctx["fake_url"], 0)
     slow_ended = time.time()

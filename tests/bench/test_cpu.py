@@ -35,3 +35,18 @@ def test_exited_children_are_counted_by_rusage_and_no_requests_give_nothing():
                    check=True)
     assert cpu.children_ticks() - before >= 0.15 * cpu.TICKS_PER_SECOND
     assert cpu.per_request_ms({}, {"x": {1: 100}}, requests=0) == {}
+
+
+def test_the_busy_sampler_sees_the_box_busy_while_this_process_burns_a_core():
+    with cpu.BusySampler(interval=0.05) as sampler:
+        _burn(0.6)
+    summary = sampler.summary()
+    # One of the box's cores (at least half of a 2-core box) was busy the whole time.
+    assert summary["samples"] >= 8
+    assert summary["mean_pct"] >= 100 / (os.cpu_count() or 1) - 10
+    assert 0 <= summary["below_70_share_pct"] <= 100 and 0 <= summary["saturated_share_pct"] <= 100
+
+
+def test_an_idle_sampler_reports_nothing():
+    sampler = cpu.BusySampler()
+    assert sampler.summary() == {}

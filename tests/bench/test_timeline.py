@@ -43,3 +43,15 @@ def test_the_report_gives_the_rest_of_the_latency_to_the_web():
     assert "row to claim mean 30 ms (p50 25, p90 80)" in line
     assert "mean latency 2560 ms, so 510 ms per request in the web" in line
     assert _timeline_lines(None, {"steady_rps_littles_law": 100.0}, {"slow_clients": 256}) == []
+
+
+def test_the_report_names_the_waves_and_the_ceiling_the_cpu_per_completion_sets():
+    from bench.report import _busy_lines
+
+    r = {"box_busy": {"interval_s": 0.1, "mean_pct": 81.0, "saturated_share_pct": 39.0, "below_70_share_pct": 21.0},
+         "cpu_ms_per_request": {"total": 16.0}}
+    [line] = _busy_lines(r, {"ideal_rps": 128.0})
+    assert "busy 81 % on average, 39 % of the samples at 95 % or more and 21 % below 70 %" in line
+    # 2,000 ms of CPU per second / 16 ms = 125/s; 121.6/s is 97 % of it
+    assert "top out near 125/s" in line and "(121.6/s) is 97 % of that" in line
+    assert _busy_lines({"cpu_ms_per_request": {"total": 16.0}}, {"ideal_rps": 128.0}) == []
