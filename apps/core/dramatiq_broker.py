@@ -44,8 +44,8 @@ class WakingRedisBroker(RedisBroker):
 
     def do_enqueue(self, queue_name: str, message_id: str, data: bytes) -> None:
         """Dramatiq's enqueue (its dispatch script, the same arguments its ``_dispatch`` sends),
-        with the doorbell in the same round trip when the queue is a ready one."""
-        if queue_name.endswith((".DQ", ".XQ")):
+        with the doorbell in the same round trip; a delayed message (its delay queue) rings none."""
+        if queue_name.endswith(".DQ"):
             self._dispatch("enqueue")(queue_name, message_id, data)
             return
         script = self.scripts["dispatch"]
