@@ -1,3 +1,5 @@
+import weakref
+
 from django.utils.functional import SimpleLazyObject
 
 from apps.core.middleware import HybridMiddleware
@@ -27,6 +29,7 @@ class CurrentOrganizationMiddleware(HybridMiddleware):
     Lazy, so an API request never pays for it (and async views get no thread for it)."""
 
     def _attach(self, request) -> None:
+        request = weakref.proxy(request)  # the lazy values must not refer back to it: a reference cycle
         request.membership = SimpleLazyObject(lambda: _current_membership(request))
         request.organization = SimpleLazyObject(lambda: request.membership.organization if request.membership else None)
 

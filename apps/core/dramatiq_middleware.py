@@ -18,3 +18,13 @@ class RequestIdMiddleware(dramatiq.Middleware):
             request_id_var.reset(token)
 
     after_skip_message = after_process_message
+
+
+class GcSettleMiddleware(dramatiq.Middleware):
+    """Sets the garbage collector up once a worker process has imported its actors
+    (``apps.core.gc_tuning``)."""
+
+    def after_worker_boot(self, broker, worker):
+        from apps.core.gc_tuning import gc_settle_after_startup
+
+        gc_settle_after_startup()

@@ -1,4 +1,5 @@
 import re
+import weakref
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
@@ -119,12 +120,21 @@ class CsrfViewMiddleware(_InlineAsyncMixin, _csrf.CsrfViewMiddleware):
     pass
 
 
+# Django's AuthenticationMiddleware and MessageMiddleware store on the request things that refer
+# back to it (``request.user``'s lambda, ``request.auser``, the message storage): reference
+# cycles, so every request waited for the cyclic garbage collector instead of being freed when
+# its response was sent. Given a weak proxy of the request they store the same things without
+# the cycle (apps/core/asgi.py has the rest of the story).
+
+
 class AuthenticationMiddleware(_InlineAsyncMixin, _auth.AuthenticationMiddleware):
-    pass
+    def process_request(self, request):
+        super().process_request(weakref.proxy(request))
 
 
 class MessageMiddleware(_InlineAsyncMixin, _messages.MessageMiddleware):
-    pass
+    def process_request(self, request):
+        super().process_request(weakref.proxy(request))
 
 
 class XFrameOptionsMiddleware(_InlineAsyncMixin, _clickjacking.XFrameOptionsMiddleware):

@@ -170,6 +170,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "apps.core.dramatiq_middleware.RequestIdMiddleware",
+        "apps.core.dramatiq_middleware.GcSettleMiddleware",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
