@@ -153,6 +153,9 @@ CACHES = {
 # free connection at this cap rather than failing (redis-py's own default: 100, then an error).
 TOLLGATE_REDIS_MAX_CONNECTIONS = CACHES["default"]["OPTIONS"]["max_connections"]
 TOLLGATE_REDIS_POOL_TIMEOUT_SECONDS = CACHES["default"]["OPTIONS"]["timeout"]
+# Python's garbage collector in web and worker processes (apps/core/gc_tuning.py): the
+# thresholds ("gen0,gen1,gen2", as gc.set_threshold) set once a process has started, or "off".
+TOLLGATE_GC_THRESHOLD = env.str("TOLLGATE_GC_THRESHOLD", default="10000,10,10")
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "apps.core.errors.ratelimited_view"

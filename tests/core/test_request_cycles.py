@@ -135,38 +135,38 @@ def test_signed_in_dashboard_requests_still_have_their_user_and_messages(db):
     assert list(request._messages) == []
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("", gc_tuning.DEFAULT_THRESHOLD),
-    ("50000,20,10", (50000, 20, 10)),
-    ("2000", (2000,)),
-])
-def test_gc_threshold_from_the_environment(monkeypatch, raw, expected):
-    monkeypatch.setenv("TOLLGATE_GC_THRESHOLD", raw)
+def test_gc_threshold_default_is_a_larger_first_generation():
+    assert gc_tuning.gc_threshold() == (10000, 10, 10)
+
+
+@pytest.mark.parametrize("raw, expected", [("50000,20,10", (50000, 20, 10)), (" 2000 ", (2000,))])
+def test_gc_threshold_from_the_setting(settings, raw, expected):
+    settings.TOLLGATE_GC_THRESHOLD = raw
     assert gc_tuning.gc_threshold() == expected
 
 
-def test_gc_threshold_off_keeps_python_s(monkeypatch):
-    monkeypatch.setenv("TOLLGATE_GC_THRESHOLD", "off")
+def test_gc_threshold_off_keeps_python_s(settings):
+    settings.TOLLGATE_GC_THRESHOLD = "off"
     assert gc_tuning.gc_threshold() == gc.get_threshold()
 
 
-@pytest.mark.parametrize("raw", ["a,b", "1,2,3,4", "-5"])
-def test_gc_threshold_refuses_nonsense(monkeypatch, raw):
-    monkeypatch.setenv("TOLLGATE_GC_THRESHOLD", raw)
+@pytest.mark.parametrize("raw", ["a,b", "1,2,3,4", "-5", ""])
+def test_gc_threshold_refuses_nonsense(settings, raw):
+    settings.TOLLGATE_GC_THRESHOLD = raw
     with pytest.raises(ValueError, match="TOLLGATE_GC_THRESHOLD"):
         gc_tuning.gc_threshold()
 
 
-def test_settling_freezes_startup_objects_and_sets_the_threshold(gc_state, monkeypatch):
-    monkeypatch.setenv("TOLLGATE_GC_THRESHOLD", "12345,11,9")
+def test_settling_freezes_startup_objects_and_sets_the_threshold(gc_state, settings):
+    settings.TOLLGATE_GC_THRESHOLD = "12345,11,9"
     gc.unfreeze()
     gc_tuning.gc_settle_after_startup()
     assert gc.get_freeze_count() > 10_000  # Django, the apps and the test run's modules
     assert gc.get_threshold() == (12345, 11, 9)
 
 
-def test_a_worker_process_settles_the_collector_when_it_boots(gc_state, monkeypatch):
-    monkeypatch.setenv("TOLLGATE_GC_THRESHOLD", "23456,10,10")
+def test_a_worker_process_settles_the_collector_when_it_boots(gc_state, settings):
+    settings.TOLLGATE_GC_THRESHOLD = "23456,10,10"
     gc.unfreeze()
     broker = StubBroker(middleware=[GcSettleMiddleware()])
     worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
