@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import django
 from django.core.handlers.asgi import ASGIHandler
+from django.urls import get_resolver
 
 
 class TollgateASGIHandler(ASGIHandler):
@@ -30,8 +31,6 @@ def get_asgi_application() -> TollgateASGIHandler:
 
     django.setup(set_prefix=False)
     handler = TollgateASGIHandler()
-    from django.urls import get_resolver
-
     get_resolver().url_patterns  # noqa: B018 - imports every view now, not on the first request
     gc_settle_after_startup()
     return handler

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 import time
 
 import dramatiq
@@ -43,25 +42,15 @@ def gc_state():
 
 
 def _served_by_uvicorn(app, paths: list[str]) -> list[int]:
-    """GETs over one kept-alive connection to uvicorn (uvloop, httptools: as production
-    serves) running ``app`` in a thread of this process. Returns the statuses."""
+    """GETs over one kept-alive connection to uvicorn running ``app`` in a thread of this
+    process (``tests.surfaces.live.LiveServer``). Returns the statuses."""
     import http.client
 
-    import uvicorn
+    from tests.surfaces.live import LiveServer
 
-    from tests.surfaces.live import free_port
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-                                           lifespan="off", log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = LiveServer(app).start()
     try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.02)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         statuses = []
         for path in paths:
             connection.request("GET", path)
@@ -72,8 +61,7 @@ def _served_by_uvicorn(app, paths: list[str]) -> list[int]:
         time.sleep(0.2)  # the server sees the close and finishes its side
         return statuses
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
 
 
 def _requests_left_in_cycles(app, path: str) -> int:

@@ -68,14 +68,17 @@ class LiveServer:
     """uvicorn in a thread of the test process, so it shares the test database (SQLite in
     memory included) and settings overrides; serves real HTTP for the openai client."""
 
-    def __init__(self) -> None:
+    def __init__(self, app=None) -> None:
+        """``app``: what to serve (default: ``config.asgi``'s application); uvloop and httptools,
+        as production serves."""
         import uvicorn
 
-        from config.asgi import application
+        if app is None:
+            from config.asgi import application as app
 
         self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    lifespan="off", loop="uvloop", http="httptools"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
