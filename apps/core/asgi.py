@@ -30,8 +30,8 @@ class RequestThreadContext(ThreadSensitiveContext):
     a thread blocks the event loop until the new thread runs, so under load every finished
     request stalled every other request of its process. Here the executor is told to shut down
     without waiting: its thread ends by itself once the call in hand returns. Measured
-    (docs/benchmarks.md, round 13): a bare Django view 1.40 → 1.03 ms of web CPU per request,
-    and at 256 clients on a 2 s upstream the clients' mean latency 84 ms lower."""
+    (docs/benchmarks.md, round 13): a bare Django view 1.36–1.45 → 1.02–1.03 ms of web CPU per
+    request, and at 256 clients on a 2 s upstream the clients' mean latency 84 ms lower."""
 
     async def __aexit__(self, exc, value, tb):
         if not self.token:
