@@ -4,7 +4,8 @@ Speaks ``POST /v1/chat/completions`` (one JSON reply, or SSE chunks with a final
 when ``stream`` is true) and ``GET /v1/models``. Its latency (time before the first byte) is set
 at start (``--latency-ms``) and changed at run time with ``POST /_control {"latency_ms": N}``,
 so one process serves every phase of a run. Run it as a single process: the latency lives in
-memory.
+memory. ``{"jitter_ms": J}`` spreads each latency uniformly over ±J ms (same mean): a diagnostic
+of how much the 256-client phase loses to clients finishing in waves; ``make bench`` leaves it 0.
 
     python -m bench.fake_upstream --port 8765 --latency-ms 0
 """
@@ -13,10 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import time
 from typing import Any
 
-STATE: dict[str, Any] = {"latency_ms": 0.0, "token_delay_ms": 0.0, "calls": 0}
+STATE: dict[str, Any] = {"latency_ms": 0.0, "token_delay_ms": 0.0, "jitter_ms": 0.0, "calls": 0}
 REPLY_TOKENS = ["Hello", " from", " the", " bench", " upstream", "."]
 PROMPT_TOKENS = 12
 
@@ -52,7 +54,8 @@ async def _chat(send, request: dict[str, Any]) -> None:
     model = request.get("model") or "bench"
     completion_id, created = _completion_id(), int(time.time())
     if STATE["latency_ms"]:
-        await asyncio.sleep(STATE["latency_ms"] / 1000.0)
+        jitter = random.uniform(-STATE["jitter_ms"], STATE["jitter_ms"]) if STATE["jitter_ms"] else 0.0
+        await asyncio.sleep(max(STATE["latency_ms"] + jitter, 0.0) / 1000.0)
     if not request.get("stream"):
         await _send_json(send, 200, {
             "id": completion_id, "object": "chat.completion", "created": created, "model": model,
@@ -104,7 +107,7 @@ async def app(scope, receive, send) -> None:
     elif path == "/_control":
         if method == "POST":
             update = json.loads(body or b"{}")
-            for key in ("latency_ms", "token_delay_ms"):
+            for key in ("latency_ms", "token_delay_ms", "jitter_ms"):
                 if key in update:
                     STATE[key] = float(update[key])
         await _send_json(send, 200, STATE)

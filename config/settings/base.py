@@ -131,6 +131,14 @@ else:
 # The statements every task runs (apps.core.statements) are prepared on each connection. Off for
 # a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASE_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "apps.core.postgresql":
+    # Each of them finds its rows by key, so one generic plan per connection serves every call.
+    # Left to choose, PostgreSQL planned some of them anew at every call (custom plans: the claim's
+    # LIMIT $n looks cheaper when its value is known), 15 % of its CPU per task (round 14 of
+    # docs/benchmarks.md). Only server-bound statements have a plan to cache: Django's own
+    # cursors bind client-side, so this changes nothing else.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = f"{_pg_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 
 # --- Redis: broker, cache (rate limits), pub/sub ------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -170,3 +170,16 @@ def test_preparation_can_be_turned_off_for_a_pooler(postgres_only, organization,
         assert cursor.fetchone()[0] == 0
     task.refresh_from_db()
     assert task.progress == 7
+
+
+@pytest.mark.django_db
+def test_prepared_statements_run_on_one_generic_plan(postgres_only, organization):
+    """Planned once per connection, not at every call: PostgreSQL's own choice kept custom plans
+    for some hot statements (config/settings/base.py)."""
+    task = _task(organization)
+    for progress in range(1, 8):
+        statements.update(Task, where={"pk": task.pk, "organization_id": organization.pk}, values={"progress": progress})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ['UPDATE "tasks_task" SET "progress" = $1 WHERE "id" = $2 AND "organization_id" = $3'])
+        assert cursor.fetchall() == [(7, 0)]
