@@ -133,10 +133,10 @@ else:
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASE_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "apps.core.postgresql":
     # Each of them finds its rows by key, so one generic plan per connection serves every call.
-    # Left to choose, PostgreSQL planned some of them anew at every call (custom plans: the claim's
-    # LIMIT $n looks cheaper when its value is known), 15 % of its CPU per task (round 14 of
-    # docs/benchmarks.md). Only server-bound statements have a plan to cache: Django's own
-    # cursors bind client-side, so this changes nothing else.
+    # Left to choose, PostgreSQL re-planned the worker's read-and-claim at every call once the
+    # tasks table had grown (its running-cap count's LIMIT $n looks cheaper with the value known):
+    # 15-19 % of its CPU per task (round 14 of docs/benchmarks.md). Only server-bound statements
+    # have a plan to cache: Django's own cursors bind client-side, so this changes nothing else.
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options["options"] = f"{_pg_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 
