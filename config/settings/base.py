@@ -131,7 +131,10 @@ else:
 # The statements every task runs (apps.core.statements) are prepared on each connection. Off for
 # a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-if DATABASE_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "apps.core.postgresql":
+# Off for a pooler that refuses the ``options`` startup parameter (see the README).
+DATABASE_GENERIC_PLANS = env.bool("DATABASE_GENERIC_PLANS", default=True)
+if (DATABASE_PREPARED_STATEMENTS and DATABASE_GENERIC_PLANS
+        and DATABASES["default"]["ENGINE"] == "apps.core.postgresql"):
     # Each of them finds its rows by key, so one generic plan per connection serves every call.
     # Left to choose, PostgreSQL re-planned the worker's read-and-claim at every call once the
     # tasks table had grown (its running-cap count's LIMIT $n looks cheaper with the value known):

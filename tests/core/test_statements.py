@@ -1,6 +1,11 @@
 """apps.core.statements: hand-built statements must write and read exactly what the ORM would,
 on SQLite and on PostgreSQL (server-side binding, prepared at first use)."""
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -183,3 +188,14 @@ def test_prepared_statements_run_on_one_generic_plan(postgres_only, organization
         cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
                        ['UPDATE "tasks_task" SET "progress" = $1 WHERE "id" = $2 AND "organization_id" = $3'])
         assert cursor.fetchall() == [(7, 0)]
+
+
+@pytest.mark.parametrize("generic_plans, expected", [("True", "-c plan_cache_mode=force_generic_plan"), ("False", None)])
+def test_the_generic_plan_option_can_be_turned_off_for_a_pooler(generic_plans, expected):
+    """A pooler that refuses the ``options`` startup parameter gets none (DATABASE_GENERIC_PLANS)."""
+    env = {**os.environ, "DATABASE_URL": "postgresql://u@127.0.0.1:1/x", "REDIS_URL": "redis://127.0.0.1:1/0",
+           "DATABASE_GENERIC_PLANS": generic_plans}
+    code = "import json, config.settings.base as s; print(json.dumps(s.DATABASES['default']['OPTIONS'].get('options')))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == expected
