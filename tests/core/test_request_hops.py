@@ -3,8 +3,6 @@ API view goes there only for the response's close, not for Django's ``request_st
 receivers or the CSRF check (apps/core/middleware.py); a form POST is still checked there."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import SyncToAsync
 from django.core.handlers.wsgi import WSGIHandler
@@ -15,6 +13,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.asgi import TollgateASGIHandler, request_started_receivers_apart
+from tests.asgi_call import asgi_status
 
 
 async def _api_view(request):
@@ -29,23 +28,8 @@ urlpatterns = [path("api", csrf_exempt(_api_view)), path("form", _form_view)]  #
 
 
 def _serve(method: str, path_: str) -> int:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path_, "raw_path": path_.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded")],
-             "client": ("127.0.0.1", 5555), "server": ("testserver", 80)}
-    messages = [{"type": "http.request", "body": b"a=1", "more_body": False}]
-    sent: list[dict] = []
-
-    async def receive():
-        if messages:
-            return messages.pop(0)
-        await asyncio.Event().wait()
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(TollgateASGIHandler()(scope, receive, send))
-    return sent[0]["status"]
+    return asgi_status(TollgateASGIHandler(), method, path_, body=b"a=1",
+                       headers=((b"content-type", b"application/x-www-form-urlencoded"),))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.urls import path
 
 from apps.core.asgi import RequestThreadContext, TollgateASGIHandler
+from tests.asgi_call import asgi_status
 
 _ran_on: list[threading.Thread] = []
 
@@ -22,26 +23,6 @@ def _sync_view(request):
 
 
 urlpatterns = [path("sync", _sync_view)]  # this module is the URLconf of these tests
-
-
-def _serve(app, path_: str = "/sync") -> int:
-    """One GET through ``app``, called as uvicorn calls it. Returns the status."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path_, "raw_path": path_.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5555), "server": ("testserver", 80)}
-    messages = [{"type": "http.request", "body": b"", "more_body": False}]
-    sent: list[dict] = []
-
-    async def receive():
-        if messages:
-            return messages.pop(0)
-        await asyncio.Event().wait()  # the client stays: the view's answer ends the request
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"]
 
 
 @pytest.fixture
@@ -61,7 +42,7 @@ def started_threads(monkeypatch):
 
 @pytest.mark.urls(__name__)
 def test_a_request_starts_one_thread_and_it_ends(started_threads):
-    assert _serve(TollgateASGIHandler()) == 200
+    assert asgi_status(TollgateASGIHandler(), "GET", "/sync") == 200
     assert started_threads == _ran_on  # the view's thread, and no thread to join it
     started_threads[0].join(timeout=5)
     assert not started_threads[0].is_alive()
@@ -71,7 +52,7 @@ def test_a_request_starts_one_thread_and_it_ends(started_threads):
 @pytest.mark.urls(__name__)
 def test_django_s_own_handler_starts_a_second_thread_to_join_the_first(started_threads):
     """The control: if asgiref stops doing this, ``RequestThreadContext`` can go."""
-    assert _serve(ASGIHandler()) == 200
+    assert asgi_status(ASGIHandler(), "GET", "/sync") == 200
     assert len(started_threads) == 2 and started_threads[0] is _ran_on[0]
 
 
