@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -113,8 +114,25 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         if isinstance(exc, drf_exceptions.NotAuthenticated):
             detail = MISSING_API_KEY
         return Response(error_body(detail, type=type_, code=code), status=status, headers=headers)
+    refusal = request_refusal(exc)
+    if refusal is not None:
+        return Response(refusal.body(), status=refusal.status)
     logger.exception("unhandled API error")
     return Response(error_body("Internal server error", type=API_ERROR, code="internal_error"), status=500)
+
+
+REQUEST_TOO_LARGE = "The request body is larger than the limit of {limit} bytes (files are counted apart)."
+
+
+def request_refusal(exc: Exception) -> ApplicationError | None:
+    """Django's refusals of a request body as API errors: too large → 413, too many form
+    fields or files → 400. None for any other exception."""
+    if isinstance(exc, RequestDataTooBig):
+        return ApplicationError(REQUEST_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+                                code="request_too_large", status=413)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return ApplicationError(str(exc), code="too_many_fields", status=400)
+    return None
 
 
 # Paths served by the APIs: never answer them with an HTML page.

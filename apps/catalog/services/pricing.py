@@ -4,21 +4,19 @@ A quote is the most a task can cost (the hold); a charge is the actual cost from
 usage, with the same price version. Every line is rounded once with ``charge_micros``."""
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 from typing import Any
-
-import bpe_openai
 
 from apps.catalog import errors
 from apps.catalog.models import AiModel, PriceVersion
 from apps.catalog.selectors import model_row_cached, price_version_current, price_version_get
 from apps.catalog.types import Charge, PriceLine, Quote, ResolvedModel
 from apps.core.errors import ApplicationError
+from apps.core.tokens import DEFAULT_ENCODING, count_tokens
 from apps.core.money import CURRENCY, MICROS_PER_USD, charge_micros
 
 TOKEN_QUANTITIES = frozenset({"prompt_tokens", "max_output_tokens"})
-DEFAULT_TOKENIZER = "cl100k_base"
+DEFAULT_TOKENIZER = DEFAULT_ENCODING
 # OpenAI's chat format adds a few tokens per message and per reply (their cookbook's formula).
 TOKENS_PER_MESSAGE = 4
 TOKENS_PER_REPLY = 3
@@ -183,16 +181,8 @@ def _matches(value: Any, condition: Any) -> bool:
     return value == condition
 
 
-@functools.lru_cache(maxsize=8)
-def _encoding(name: str) -> "bpe_openai.Encoding":
-    """bpe_openai builds the encoding's rank tables on every get_encoding call (20–45 ms of CPU
-    here, per quote): build each one once per process (encoding is read-only afterwards)."""
-    return bpe_openai.get_encoding(name)
-
-
 def _prompt_tokens(row: AiModel, params: dict, assumptions: dict, margin: int) -> int:
     name = row.tokenizer or DEFAULT_TOKENIZER
-    encoding = _encoding(name)
     total, images = TOKENS_PER_REPLY, 0
     for message in params.get("messages") or []:
         total += TOKENS_PER_MESSAGE
@@ -200,14 +190,14 @@ def _prompt_tokens(row: AiModel, params: dict, assumptions: dict, margin: int) -
             continue
         for key in ("role", "name"):
             if isinstance(message.get(key), str):
-                total += len(encoding.encode(message[key]))
+                total += count_tokens(message[key], name)
         content = message.get("content")
         if isinstance(content, str):
-            total += len(encoding.encode(content))
+            total += count_tokens(content, name)
         elif isinstance(content, list):
             for part in content:
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    total += len(encoding.encode(part["text"]))
+                    total += count_tokens(part["text"], name)
                 elif isinstance(part, dict) and part.get("type") in ("image_url", "image", "input_image"):
                     images += 1
     total += images * TOKENS_PER_IMAGE_PART

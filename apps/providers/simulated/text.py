@@ -6,21 +6,16 @@ import io
 import time
 from typing import Any
 
-import bpe_openai
 from PIL import Image
 
+from apps.core.tokens import count_tokens, encoding
 from apps.providers.base import ChunkCallback, Output, ProviderRequest, ProviderResult, ResultState, TaskKind
 from apps.providers.simulated import wording
 from apps.providers.simulated.options import SimulationOptions
 from apps.providers.simulated.seeding import content_text, prompt_of, request_rng
 
-ENCODING = bpe_openai.get_encoding("cl100k_base")
 MAX_TOKEN_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "max_new_tokens")
 TOKENS_PER_MESSAGE = 3  # OpenAI's chat framing overhead, per message and once for the reply
-
-
-def count_tokens(text: str) -> int:
-    return len(ENCODING.encode(text)) if text else 0
 
 
 def input_token_count(params: dict[str, Any]) -> int:
@@ -84,7 +79,7 @@ def stream_tokens(tokens: list[int], on_chunk: ChunkCallback | None, token_delay
     for index, token in enumerate(tokens):
         if on_chunk is not None and index and token_delay_seconds:
             time.sleep(token_delay_seconds)
-        piece = decoder.decode(ENCODING.decode_single_token_bytes(token))
+        piece = decoder.decode(encoding().decode_single_token_bytes(token))
         if piece:
             pieces.append(piece)
             if on_chunk is not None:
@@ -100,7 +95,7 @@ def stream_tokens(tokens: list[int], on_chunk: ChunkCallback | None, token_delay
 def generate_text(request: ProviderRequest, options: SimulationOptions,
                   on_chunk: ChunkCallback | None = None) -> ProviderResult:
     full_text, meta = compose(request)
-    tokens = ENCODING.encode(full_text)
+    tokens = encoding().encode_ordinary(full_text)  # an echoed "<|endoftext|>" is text, as in count_tokens
     limit = max_tokens_of(request.params)
     finish_reason = "stop"
     if limit is not None and len(tokens) > limit:

@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
 
-from apps.core.errors import API_ERROR, AUTHENTICATION, INVALID_REQUEST, ApplicationError, error_body, error_response
+from apps.core.errors import (API_ERROR, AUTHENTICATION, INVALID_REQUEST, ApplicationError, error_body, error_response,
+                              request_refusal)
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ def api_endpoint(*methods: str) -> Callable[[View], View]:
                 return error_response(exc)
             except (drf_exceptions.AuthenticationFailed, drf_exceptions.NotAuthenticated) as exc:
                 return error_response(_auth_error(exc))
-            except Exception:  # noqa: BLE001 - the last line: JSON, never Django's HTML page
+            except Exception as exc:  # noqa: BLE001 - the last line: JSON, never Django's HTML page
+                refusal = request_refusal(exc)
+                if refusal is not None:
+                    return error_response(refusal)
                 logger.exception("unhandled error on %s", request.path)
                 return JsonResponse(error_body("Internal server error", type=API_ERROR, code="internal_error"), status=500)
 

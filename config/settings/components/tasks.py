@@ -24,6 +24,8 @@ TOLLGATE_SWEEP_INTERVAL_SECONDS = env.int("TOLLGATE_SWEEP_INTERVAL_SECONDS", def
 
 # --- Inputs -----------------------------------------------------------------------------------
 TOLLGATE_UPLOAD_MAX_BYTES = env.int("TOLLGATE_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+# A request body without its files (JSON, form fields): Django's limit, answered with 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TOLLGATE_REQUEST_MAX_BYTES", default=10 * 1024 * 1024)
 TOLLGATE_FETCH_MAX_BYTES = env.int("TOLLGATE_FETCH_MAX_BYTES", default=50 * 1024 * 1024)
 TOLLGATE_FETCH_TIMEOUT_SECONDS = env.float("TOLLGATE_FETCH_TIMEOUT_SECONDS", default=30.0)
 TOLLGATE_FETCH_MAX_REDIRECTS = env.int("TOLLGATE_FETCH_MAX_REDIRECTS", default=5)

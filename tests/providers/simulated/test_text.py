@@ -1,5 +1,6 @@
 from apps.providers.base import ResultState
-from apps.providers.simulated.text import ENCODING, input_token_count
+from apps.core.tokens import encoding
+from apps.providers.simulated.text import input_token_count
 
 from tests.providers.simulated.helpers import make_request, run
 
@@ -14,10 +15,21 @@ def test_chat_reply_mentions_the_prompt_and_reports_usage():
     assert result.simulated is True
     text = result.outputs[0].text
     assert "quantum" in text and "computing" in text
-    assert result.usage["output_tokens"] == len(ENCODING.encode(text))
-    assert result.usage["input_tokens"] == input_token_count(CHAT) > len(ENCODING.encode("Explain quantum computing"))
+    assert result.usage["output_tokens"] == len(encoding().encode(text))
+    assert result.usage["input_tokens"] == input_token_count(CHAT) > len(encoding().encode("Explain quantum computing"))
     assert result.usage["requests"] == 1
     assert result.outputs[0].meta["finish_reason"] == "stop"
+
+
+def test_a_special_token_marker_in_the_prompt_is_plain_text():
+    # bpe_openai's encode() refuses "<|endoftext|>" (the task failed); a user may well write it.
+    params = {"messages": [{"role": "user", "content": "What does <|endoftext|> mean in GPT training data?"}]}
+
+    result = run(make_request("chat", params))
+
+    assert result.state == ResultState.SUCCEEDED
+    text_tokens = len(encoding().encode("What does <|endoftext|> mean in GPT training data?", disallowed_special=()))
+    assert result.usage["input_tokens"] == input_token_count(params) == 3 + 3 + 1 + text_tokens
 
 
 def test_streamed_chunks_concatenate_to_the_final_text():
@@ -35,7 +47,7 @@ def test_max_tokens_cuts_the_reply_with_finish_reason_length():
     result = run(make_request("chat", {**CHAT, "max_tokens": 7}), on_chunk=chunks.append)
 
     assert result.usage["output_tokens"] == 7
-    assert len(ENCODING.encode(result.outputs[0].text)) <= 7
+    assert len(encoding().encode(result.outputs[0].text)) <= 7
     assert "".join(chunks) == result.outputs[0].text
     assert result.outputs[0].meta["finish_reason"] == "length"
 
