@@ -9,8 +9,11 @@ from django.contrib.sessions import middleware as _sessions
 from django.middleware import clickjacking as _clickjacking
 from django.middleware import common as _common
 from django.middleware import csrf as _csrf
+from django.http import HttpResponseBadRequest
 from django.middleware import security as _security
 
+from apps.core.errors import ApplicationError, error_response, is_api_path
+from apps.core.json_body import NUL_CHARACTER, holds_nul
 from apps.core.request_context import new_request_id, request_id_var
 
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -34,6 +37,27 @@ class HybridMiddleware:
         if iscoroutinefunction(self):
             return self.acall(request)
         return self.call(request)
+
+
+class NulInUrlMiddleware(HybridMiddleware):
+    """A URL whose path or query holds the NUL character (``%00``) is refused with 400 before
+    any view runs: PostgreSQL refuses NUL in text, so a lookup or a task made from it failed
+    with a 500 (SQLite let it through). Request bodies are checked as they are read
+    (``apps.core.json_body``)."""
+
+    def _refusal(self, request):
+        if "\x00" not in request.path and ("%00" not in request.META.get("QUERY_STRING", "")
+                                          or not holds_nul(dict(request.GET.lists()))):
+            return None
+        if is_api_path(request.path):
+            return error_response(ApplicationError(NUL_CHARACTER, code="invalid_character"))
+        return HttpResponseBadRequest(NUL_CHARACTER, content_type="text/plain")
+
+    def call(self, request):
+        return self._refusal(request) or self.get_response(request)
+
+    async def acall(self, request):
+        return self._refusal(request) or await self.get_response(request)
 
 
 class RequestIdMiddleware(HybridMiddleware):

@@ -5,7 +5,7 @@ Request shape: ``{"model": "provider/model", "input": {...}, "webhook_url": ...,
 Parameters may also sit at the top level or under ``params`` (merged: top level < params < input)."""
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
@@ -15,11 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import NOT_FOUND, ApplicationError, error_response
+from apps.core.json_body import NUL_CHARACTER, holds_nul, json_loads
 from apps.core.money import MICROS_PER_USD, micros_to_usd
 from apps.tasks.outputs import OutputLinkExpired, output_from_token
 from apps.tasks.presenters import task_to_dict
 from apps.tasks.selectors import task_get, task_list
 from apps.tasks.services import task_cancel, task_submit
+from apps.tasks.surfaces.inputs import BODY_NOT_OBJECT
 
 RESERVED_FIELDS = {"model", "input", "params", "webhook_url", "dry_run", "stream"}
 LINK_INVALID = "This file link is invalid."
@@ -40,7 +42,7 @@ def _json_field(value):
     """Multipart sends nested objects as JSON strings."""
     if isinstance(value, str) and value[:1] in "{[":
         try:
-            return json.loads(value)
+            return json_loads(value)  # a refused value stays the text it was
         except ValueError:
             return value
     return value
@@ -71,8 +73,12 @@ class TaskCreateApi(APIView):
         dry_run = serializers.BooleanField(required=False, default=False)
 
     def post(self, request):
+        if not isinstance(request.data, Mapping):
+            raise ApplicationError(BODY_NOT_OBJECT, code="invalid_json")
         files = {name: request.FILES[name] for name in request.FILES}
         raw = {key: _json_field(request.data.get(key)) for key in request.data.keys() if key not in files}
+        if holds_nul(raw):  # form fields (a JSON body was checked as it was parsed)
+            raise ApplicationError(NUL_CHARACTER, code="invalid_character")
         data = self.InputSerializer(data=raw)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.tasks.ratelimit.RateLimitMiddleware",
+    "apps.core.middleware.NulInUrlMiddleware",  # PostgreSQL refuses NUL in text: a 400, not a 500
     # Django's own, with no thread hops per request in the async chain (apps/core/middleware.py).
     "apps.core.middleware.SecurityMiddleware",
     "apps.core.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable (see its docstring)
@@ -196,7 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "apps.core.parsers.JSONParser",  # DRF's, on apps.core.json_body
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

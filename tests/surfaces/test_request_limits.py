@@ -60,3 +60,83 @@ def test_form_fields_over_the_limit_are_413(seeded, client, settings):
 
     assert response.status_code == 413, response.content
     assert response.json()["error"]["code"] == "request_too_large"
+
+
+BAD_BODIES = [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}], "temperature": NaN}', "NaN"),
+    ('{"model": "gpt-4", "messages": [{"role": "user", "content": "hi \\ud800"}]}', "surrogate"),
+]
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/tasks", "/api/v1/task", "/v1/audio/speech"])
+@pytest.mark.parametrize("raw, says", BAD_BODIES)
+def test_json_that_python_reads_but_no_request_may_hold_is_400(seeded, client, path, raw, says):
+    # Each was a 500: a RecursionError, NaN stored as a float, a string no UTF-8 write accepts.
+    response = client.post(path, data=raw, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and says in error["message"]
+    assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", ["[]", '"text"', "1", "null"])
+def test_a_tasks_body_that_is_not_an_object_is_400(seeded, client, raw):
+    response = client.post("/v1/tasks", data=raw, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("value", ["yes", 1, ["include_usage"]])
+def test_stream_options_must_be_an_object(seeded, client, value):
+    response = _post_json(client, "/v1/chat/completions", {"model": "gpt-4", "stream": True, "stream_options": value,
+                                                            "messages": [{"role": "user", "content": "hi"}]})
+
+    assert response.status_code == 400, response.content
+    assert (response.json()["error"]["code"], response.json()["error"]["param"]) == ("invalid_type", "stream_options")
+    assert Task.objects.count() == 0
+
+
+# PostgreSQL refuses NUL in text and JSON columns: each of these was a 500 there (not on SQLite).
+NUL_URLS = ["/v1/imagine?prompt=a%00b", "/v1/imagine2?prompt=a%00b", "/v1/ask?prompt=a%00b",
+            "/v1/imagine?prompt=cat&model=a%00b", "/v1/tasks/task_%00", "/v1/suno/a%00b", "/v1/tasks?model=a%00b"]
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_a_nul_character_in_an_api_url_is_400(seeded, client, url):
+    response = client.get(url)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_character"
+    assert Task.objects.count() == 0
+
+
+def test_a_nul_character_in_another_url_is_400_too(db, client):
+    response = client.get("/dashboard/?q=%00")
+
+    assert response.status_code == 400 and b"NUL" in response.content
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/chat/completions", {"model": "gpt-4", "messages": [{"role": "user", "content": "a\u0000b"}]}),
+    ("/api/v1/task", {"model": "gpt-4", "messages": [{"role": "user", "content": "a\u0000b"}]}),
+    ("/v1/tasks", {"model": "openai/gpt-4", "input": {"messages": [{"role": "user", "content": "hi"}]},
+                   "webhook_url": "https://example.com/a\u0000"}),
+])
+def test_a_nul_character_in_a_json_body_is_400(seeded, client, path, body):
+    response = _post_json(client, path, body)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_character"
+    assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize("path, model", [("/api/v1/task", "flux-1-pro"), ("/v1/tasks", "black-forest-labs/flux-1-pro")])
+def test_a_nul_character_in_a_form_field_is_400(seeded, client, path, model):
+    response = client.post(path, data={"model": model, "prompt": "a\x00b"})
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_character"
+    assert Task.objects.count() == 0

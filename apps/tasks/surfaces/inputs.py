@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 
 from apps.core.errors import ApplicationError
+from apps.core.json_body import NUL_CHARACTER, BodyRefused, holds_nul, json_loads
 
 INVALID_JSON = "The request body is not valid JSON."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
@@ -23,7 +24,7 @@ def _form_value(raw: str) -> Any:
     text = raw.strip()
     if text[:1] in "{[":
         try:
-            return json.loads(text)
+            return json_loads(text)  # a refused value stays the text it was
         except ValueError:
             return raw
     return raw
@@ -39,11 +40,15 @@ def request_params(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Uplo
             files = {name: request.FILES[name] for name in request.FILES}
         except MultiPartParserError as exc:
             raise ApplicationError(BAD_FORM, code="invalid_form") from exc
+        if holds_nul(params):
+            raise ApplicationError(NUL_CHARACTER, code="invalid_character")
         return params, files
     if not request.body:
         return {}, {}
     try:
-        body = json.loads(request.body)
+        body = json_loads(request.body)
+    except BodyRefused as exc:
+        raise ApplicationError(str(exc), code=exc.code) from exc
     except ValueError as exc:
         raise ApplicationError(INVALID_JSON, code="invalid_json") from exc
     if not isinstance(body, dict):

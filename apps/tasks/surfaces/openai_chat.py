@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from apps.core.errors import ApplicationError
 from apps.tasks.surfaces import engine
 from apps.tasks.surfaces.auth import key_authenticate
 from apps.tasks.surfaces.chat_stream import chat_chunks
@@ -15,6 +16,7 @@ from apps.tasks.surfaces.snapshot import TaskSnapshot
 from apps.tasks.surfaces.sse import sse_response
 from apps.tasks.surfaces.task_shapes import usage_tokens
 
+STREAM_OPTIONS_NOT_OBJECT = "Invalid type for 'stream_options': expected an object."
 # Transport fields of the OpenAI request; the rest are model parameters for the catalog schema.
 _TRANSPORT = ("stream", "stream_options", "user", "store", "metadata")
 
@@ -45,7 +47,10 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
     body, _ = request_params(request)
     model = require_model(body)
     stream = is_true(body.get("stream", False))
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    stream_options = body.get("stream_options") or {}
+    if not isinstance(stream_options, dict):
+        raise ApplicationError(STREAM_OPTIONS_NOT_OBJECT, code="invalid_type", param="stream_options")
+    include_usage = bool(stream_options.get("include_usage"))
     submitted = await engine.submit(request, api_key=api_key, model=model, params=chat_params(body),
                                     stream=stream, surface="openai", waits=not stream)
     if stream:
