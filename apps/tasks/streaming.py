@@ -4,6 +4,7 @@ Resumable: pass the last seen event id (SSE ``Last-Event-ID``)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,21 @@ from apps.tasks.models import FINISHED_STATUSES, Task, TaskStatus
 
 BLOCK_MS = 5_000
 TERMINAL_EVENTS = ("done", "error")
+# A Redis Stream entry id: milliseconds, then an optional sequence, each an unsigned 64-bit number.
+_EVENT_ID = re.compile(r"(\d{1,20})(?:-(\d{1,20}))?")
+_ID_PART_MAX = 2**64 - 1
+
+
+def stream_cursor(last_event_id: str | None) -> str | None:
+    """A client's ``Last-Event-ID`` as a cursor of a task's stream (None: from the start).
+    Raises ``ValueError`` for what no stream could have given: Redis refuses it, and the
+    response would break after its headers were sent, its task already billed."""
+    if last_event_id is None or not last_event_id.strip():
+        return None
+    match = _EVENT_ID.fullmatch(last_event_id.strip())
+    if match is None or any(part is not None and int(part) > _ID_PART_MAX for part in match.groups()):
+        raise ValueError(last_event_id)
+    return match.group(0)
 
 
 @dataclass(frozen=True)

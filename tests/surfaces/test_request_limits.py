@@ -140,3 +140,15 @@ def test_a_nul_character_in_a_form_field_is_400(seeded, client, path, model):
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "invalid_character"
     assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/api/v1/task"])
+def test_a_stream_resumed_after_an_id_no_stream_gave_is_400_before_any_task(seeded, client, path):
+    # Redis refused the id once the response had begun: a cut stream, and a task billed for it.
+    response = client.post(path, data=json.dumps({"model": "gpt-4", "stream": True,
+                                                  "messages": [{"role": "user", "content": "hi"}]}),
+                           content_type="application/json", HTTP_LAST_EVENT_ID="garbage")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_last_event_id"
+    assert Task.objects.count() == 0

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.tasks.actors import task_run
 from apps.tasks.models import Task, TaskStatus
 from apps.tasks.services import sweep, task_cancel, task_execute, task_submit
-from apps.tasks.streaming import task_stream_events
+from apps.tasks.streaming import stream_cursor, task_stream_events
 from apps.usage.models import UsageRecord
 from apps.tasks.selectors import task_timeline
 from tests.tasks.conftest import CHARGE_MICROS, FUNDS_MICROS, balance, wait_finished
@@ -247,3 +247,16 @@ def organization_other(organization):
     from apps.accounts.models import Organization
 
     return Organization.objects.create(name="Other")
+
+
+@pytest.mark.parametrize("given, cursor", [(None, None), ("", None), ("1733000000000-5", "1733000000000-5"),
+                                           (" 1733000000000 ", "1733000000000"), ("0-0", "0-0")])
+def test_a_last_event_id_becomes_a_stream_cursor(given, cursor):
+    assert stream_cursor(given) == cursor
+
+
+@pytest.mark.parametrize("given", ["garbage", "1-2-3", "-1", "1-", "18446744073709551616-0", "0-18446744073709551616"])
+def test_a_last_event_id_no_stream_could_give_is_refused(given):
+    # Redis refuses these in XREAD: the stream broke after its headers, its task already billed.
+    with pytest.raises(ValueError):
+        stream_cursor(given)

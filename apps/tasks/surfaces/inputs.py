@@ -16,6 +16,7 @@ INVALID_JSON = "The request body is not valid JSON."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 MISSING_MODEL = "Missing required parameter: model."
 BAD_FORM = "The multipart form data could not be parsed."
+INVALID_LAST_EVENT_ID = "Last-Event-ID is not an event id of a stream: send back an id: line this API sent."
 
 
 def _form_value(raw: str) -> Any:
@@ -83,3 +84,14 @@ def body_hash(path: str, model: str, params: dict[str, Any], files: dict[str, Up
         upload.seek(0)
         digest.update(name.encode())
     return digest.hexdigest()
+
+
+def last_event_id(request: HttpRequest) -> str | None:
+    """The ``Last-Event-ID`` a streamed request resumes after, checked before anything is
+    submitted (``streaming.stream_cursor``)."""
+    from apps.tasks.streaming import stream_cursor
+
+    try:
+        return stream_cursor(request.headers.get("Last-Event-ID"))
+    except ValueError:
+        raise ApplicationError(INVALID_LAST_EVENT_ID, code="invalid_last_event_id") from None

@@ -10,7 +10,7 @@ from apps.tasks.surfaces import engine
 from apps.tasks.surfaces.auth import key_authenticate
 from apps.tasks.surfaces.chat_stream import chat_chunks
 from apps.tasks.surfaces.endpoint import api_endpoint
-from apps.tasks.surfaces.inputs import is_true, request_params, require_model
+from apps.tasks.surfaces.inputs import is_true, last_event_id, request_params, require_model
 from apps.tasks.surfaces.respond import respond, stream_headers
 from apps.tasks.surfaces.snapshot import TaskSnapshot
 from apps.tasks.surfaces.sse import sse_response
@@ -51,10 +51,11 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
     if not isinstance(stream_options, dict):
         raise ApplicationError(STREAM_OPTIONS_NOT_OBJECT, code="invalid_type", param="stream_options")
     include_usage = bool(stream_options.get("include_usage"))
+    resume_after = last_event_id(request) if stream else None
     submitted = await engine.submit(request, api_key=api_key, model=model, params=chat_params(body),
                                     stream=stream, surface="openai", waits=not stream)
     if stream:
         response = sse_response(chat_chunks(submitted.task, model=model, include_usage=include_usage,
-                                            last_event_id=request.headers.get("Last-Event-ID")))
+                                            last_event_id=resume_after))
         return stream_headers(response, submitted)
     return await respond(request, submitted, model, lambda snap: chat_completion(snap, model))
