@@ -152,3 +152,19 @@ def test_a_stream_resumed_after_an_id_no_stream_gave_is_400_before_any_task(seed
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "invalid_last_event_id"
     assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/tasks", {"model": "openai/gpt-4", "input": {"messages": [{"role": "user", "content": "hi"}]}}),
+    ("/v1/chat/completions", {"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]}),
+])
+def test_an_idempotency_key_longer_than_its_column_is_400(seeded, client, settings, path, body):
+    # PostgreSQL refused the 256th character (varchar(255)): a 500 there, not on SQLite.
+    settings.TOLLGATE_SYNC_WAIT_SECONDS = 0.01
+    too_long = client.post(path, data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k" * 256)
+
+    assert too_long.status_code == 400, too_long.content
+    assert too_long.json()["error"]["code"] == "invalid_idempotency_key"
+    assert Task.objects.count() == 0
+    longest = client.post(path, data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k" * 255)
+    assert longest.status_code in (200, 202) and Task.objects.get().idempotency_key == "k" * 255

@@ -27,6 +27,8 @@ MODEL_NOT_ALLOWED = "This API key is not allowed to use model {model}."
 IDEMPOTENCY_KEY_REUSED = "This Idempotency-Key was already used with a different request body."
 IDEMPOTENCY_CONFLICT = "A request with this Idempotency-Key is still being processed. Retry later."
 IDEMPOTENCY_LOCK_SECONDS = 30
+IDEMPOTENCY_KEY_MAX_LENGTH = 255  # the column's; Stripe's limit too
+IDEMPOTENCY_KEY_TOO_LONG = f"The Idempotency-Key header may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters long."
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def task_submit(
     from apps.catalog import selectors as catalog_selectors
     from apps.catalog import services as catalog_services
 
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ApplicationError(IDEMPOTENCY_KEY_TOO_LONG, code="invalid_idempotency_key")
     # The allowlist holds canonical ids, so an alias is resolved before it is compared.
     resolved = catalog_selectors.model_resolve(name=model)
     _allowlist_check(api_key, model, resolved.id)
