@@ -5,12 +5,14 @@
 takes; a lone UTF-16 surrogate escape (``"\\ud800"``) becomes a string that cannot be written
 as UTF-8, so the database, Redis or a hash fails on it later; and the NUL character
 (``"\\u0000"``), which PostgreSQL refuses in text and JSON columns (SQLite stores it, so the
-rule is the same on both). Form fields and URLs are checked for NUL apart (``holds_nul``)."""
+rule is the same on both: apps/core/text.py). Form fields and URLs are checked for NUL apart."""
 from __future__ import annotations
 
 import json
 import re
 from typing import Any
+
+from apps.core.text import holds_nul
 
 TOO_DEEP = "The request body is nested too deeply."
 NOT_A_NUMBER = "The request body holds {constant}, which JSON does not allow."
@@ -31,17 +33,6 @@ class BodyRefused(ValueError):
 
 def _refuse_constant(constant: str) -> None:
     raise BodyRefused(NOT_A_NUMBER.format(constant=constant))
-
-
-def holds_nul(value: Any) -> bool:
-    """Whether a string anywhere in ``value`` (keys too) holds the NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(holds_nul(item) for item in value)
-    return False
 
 
 def json_loads(raw: bytes | str) -> Any:

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import NOT_FOUND, ApplicationError, error_response
-from apps.core.json_body import NUL_CHARACTER, holds_nul, json_loads
+from apps.core.json_body import NUL_CHARACTER, json_loads
+from apps.core.text import holds_nul
 from apps.core.money import MICROS_PER_USD, micros_to_usd
 from apps.tasks.outputs import OutputLinkExpired, output_from_token
 from apps.tasks.presenters import task_to_dict

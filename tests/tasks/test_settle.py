@@ -12,7 +12,7 @@ from apps.billing.services import hold_release
 from apps.providers.base import Output, ProviderResult, ResultState
 from apps.tasks.models import Task, TaskOutput, TaskStatus
 from apps.tasks.outputs import outputs_files_save
-from apps.tasks.services import task_submit
+from apps.tasks.services import task_execute, task_submit
 from apps.tasks.services.settle import task_settle_failure, task_settle_success
 from apps.usage.models import UsageRecord
 from tests.tasks.conftest import CHARGE_MICROS, FUNDS_MICROS, balance
@@ -155,3 +155,50 @@ def test_a_task_finished_meanwhile_is_not_settled_or_charged(funded, api_key, br
     assert not LedgerEntry.objects.filter(task_id=task.public_id, kind=EntryKind.CAPTURE).exists()
     view = balance(task.organization)
     assert (view.balance_micros, view.held_micros) == (FUNDS_MICROS, 0)  # the cancel released the hold
+
+
+class _NulAdapter:
+    """A provider whose answer holds NUL characters (PostgreSQL refuses them in text and JSON)."""
+
+    def __init__(self, fail: bool = False):
+        self.fail = fail
+
+    def run(self, request, http, on_chunk=None):
+        from apps.providers.base import ProviderError
+
+        if self.fail:
+            raise ProviderError("refused: bad\x00input", code="provider_invalid_request", status=400)
+        return ProviderResult(state=ResultState.SUCCEEDED, provider_request_id="req\x00id",
+                              outputs=[Output(kind="text", text="hel\x00lo", meta={"finish_reason": "st\x00op"})],
+                              usage={"input_tokens": 3, "output_tokens": 2, "note": "a\x00b"})
+
+
+def _with_adapter(monkeypatch, adapter) -> None:
+    from apps.tasks.services import running
+
+    monkeypatch.setattr(running, "get_adapter", lambda family: adapter)
+
+
+def test_a_provider_answer_holding_nul_is_stored_and_charged_once(funded, api_key, broker, monkeypatch):
+    # The settle failed on PostgreSQL (a DataError), and the message was retried: the provider paid again.
+    _with_adapter(monkeypatch, _NulAdapter())
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+
+    assert task_execute(task_id=task.public_id) == "succeeded"
+
+    _charged_once(task, CHARGE_MICROS)
+    task.refresh_from_db()
+    assert task.outputs.get().text == "hel\ufffdlo"
+    assert task.usage["note"] == "a\ufffdb" and task.provider_request_id == "req\ufffdid"
+
+
+def test_a_provider_error_holding_nul_fails_the_task_and_releases_the_hold(funded, api_key, broker, monkeypatch):
+    _with_adapter(monkeypatch, _NulAdapter(fail=True))
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+
+    assert task_execute(task_id=task.public_id) == "failed"
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.FAILED and task.error_message == "refused: bad\ufffdinput"
+    assert Hold.objects.get(task_id=task.public_id).state == "released"
+    assert (balance(task.organization).balance_micros, balance(task.organization).held_micros) == (FUNDS_MICROS, 0)

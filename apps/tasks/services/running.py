@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.core import statements
 from apps.core.db import connection_release
 from apps.core.errors import ApplicationError
+from apps.core.text import without_nul
 from apps.providers.base import ProviderError, ProviderRequest, ProviderResult, ResultState
 from apps.providers.http import provider_client
 from apps.providers.registry import get_adapter
@@ -215,7 +216,7 @@ def _run_claimed(task: Task, *, poll: bool) -> str:
                 break  # a started stream or a submitted job cannot move to another route
             continue
         _health(catalog_services, target, ok=True, started=started, code="")
-        return _handle_result(task, target, result)
+        return _handle_result(task, target, _storable(result))
     return _retry_or_fail(task, last_error)
 
 
@@ -227,6 +228,18 @@ def _health(catalog_services, target, *, ok: bool, started: float, code: str) ->
                                              latency_ms=int((time.monotonic() - started) * 1000), error_code=code or None)
     except Exception:  # noqa: BLE001 - health is advisory
         logger.warning("route health not recorded", exc_info=True)
+
+
+def _storable(result: ProviderResult) -> ProviderResult:
+    """What the provider sent, as both databases store it: a NUL character (PostgreSQL refuses
+    it in text and JSON) replaced (apps/core/text.py). Unchanged, the settle failed on it, and
+    the message was retried: the provider called, and paid, again."""
+    for output in result.outputs:
+        output.text, output.meta = without_nul(output.text), without_nul(output.meta)
+        output.mime_type, output.filename = without_nul(output.mime_type), without_nul(output.filename)
+    result.usage, result.job = without_nul(result.usage), without_nul(result.job)
+    result.provider_request_id = without_nul(result.provider_request_id)
+    return result
 
 
 def _handle_result(task: Task, target, result: ProviderResult) -> str:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core import statements
+from apps.core.text import without_nul
 from apps.providers.base import ProviderResult
 from apps.tasks.channels import completion_publish, stream_append
 from apps.tasks.models import ACTIVE_STATUSES, Task, TaskOutput, TaskStatus
@@ -125,8 +126,11 @@ class _ChargedOtherwise(Exception):
 
 
 def task_settle_failure(*, task: Task, code: str, message: str, status: str = TaskStatus.FAILED) -> bool:
-    """queued/running → failed|expired|canceled, hold released, nothing charged."""
+    """queued/running → failed|expired|canceled, hold released, nothing charged. ``message``
+    may quote the provider: a NUL in it is replaced, as in an output (apps/core/text.py)."""
     from apps.billing import services as billing_services
+
+    message = without_nul(message)
 
     with transaction.atomic():
         if not task_transition(task_pk=task.pk, from_statuses=ACTIVE_STATUSES, to_status=status, message=message,

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 
 from apps.core.errors import ApplicationError
-from apps.core.json_body import NUL_CHARACTER, BodyRefused, holds_nul, json_loads
+from apps.core.json_body import NUL_CHARACTER, BodyRefused, json_loads
+from apps.core.text import holds_nul
 
 INVALID_JSON = "The request body is not valid JSON."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
