@@ -96,6 +96,17 @@ def catalog(monkeypatch, settings, tmp_path):
 
 
 @pytest.fixture
+def adapter_as(monkeypatch):
+    """``adapter_as(obj)``: every route is served by ``obj`` (its ``run`` and ``poll``)."""
+    from apps.tasks.services import running
+
+    def use(adapter) -> None:
+        monkeypatch.setattr(running, "get_adapter", lambda family: adapter)
+
+    return use
+
+
+@pytest.fixture
 def funded(organization, api_key):
     from apps.billing.services import credit_grant
 

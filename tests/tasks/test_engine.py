@@ -260,3 +260,47 @@ def test_a_last_event_id_no_stream_could_give_is_refused(given):
     # Redis refuses these in XREAD: the stream broke after its headers, its task already billed.
     with pytest.raises(ValueError):
         stream_cursor(given)
+
+
+class _Raising:
+    """An adapter whose call raises something other than a ProviderError."""
+
+    def __init__(self, error: Exception):
+        self.error, self.calls = error, 0
+
+    def run(self, request, http, on_chunk=None):
+        self.calls += 1
+        raise self.error
+
+
+def test_an_adapter_that_cannot_read_the_reply_fails_the_task_at_once(funded, api_key, broker, adapter_as, caplog):
+    # It went back to Dramatiq, whose retries called the provider again until the task's deadline.
+    adapter = _Raising(KeyError("choices"))
+    adapter_as(adapter)
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+
+    assert task_execute(task_id=task.public_id) == "failed"
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (TaskStatus.FAILED, "provider_bad_response")
+    assert adapter.calls == 1
+    assert balance(funded).balance_micros == FUNDS_MICROS and balance(funded).held_micros == 0
+    assert any(record.exc_info and "KeyError" in repr(record.exc_info[1]) for record in caplog.records)
+
+
+def test_an_httpx_error_the_adapter_did_not_map_is_retried_like_a_connection_error(funded, api_key, broker, adapter_as):
+    import dramatiq
+    import httpx
+
+    adapter = _Raising(httpx.ReadError("connection reset mid-body"))
+    adapter_as(adapter)
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+
+    with pytest.raises(dramatiq.Retry):  # TOLLGATE_TASK_MAX_RETRIES is 1 here
+        task_execute(task_id=task.public_id)
+    assert task_execute(task_id=task.public_id) == "failed"
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code, task.attempts) == (TaskStatus.FAILED, "provider_unreachable", 2)
+    assert adapter.calls == 2
+    assert balance(funded).held_micros == 0

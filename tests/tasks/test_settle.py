@@ -173,15 +173,9 @@ class _NulAdapter:
                               usage={"input_tokens": 3, "output_tokens": 2, "note": "a\x00b"})
 
 
-def _with_adapter(monkeypatch, adapter) -> None:
-    from apps.tasks.services import running
-
-    monkeypatch.setattr(running, "get_adapter", lambda family: adapter)
-
-
-def test_a_provider_answer_holding_nul_is_stored_and_charged_once(funded, api_key, broker, monkeypatch):
+def test_a_provider_answer_holding_nul_is_stored_and_charged_once(funded, api_key, broker, adapter_as):
     # The settle failed on PostgreSQL (a DataError), and the message was retried: the provider paid again.
-    _with_adapter(monkeypatch, _NulAdapter())
+    adapter_as(_NulAdapter())
     task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
 
     assert task_execute(task_id=task.public_id) == "succeeded"
@@ -192,8 +186,8 @@ def test_a_provider_answer_holding_nul_is_stored_and_charged_once(funded, api_ke
     assert task.usage["note"] == "a\ufffdb" and task.provider_request_id == "req\ufffdid"
 
 
-def test_a_provider_error_holding_nul_fails_the_task_and_releases_the_hold(funded, api_key, broker, monkeypatch):
-    _with_adapter(monkeypatch, _NulAdapter(fail=True))
+def test_a_provider_error_holding_nul_fails_the_task_and_releases_the_hold(funded, api_key, broker, adapter_as):
+    adapter_as(_NulAdapter(fail=True))
     task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
 
     assert task_execute(task_id=task.public_id) == "failed"

@@ -3,6 +3,7 @@ store outputs → settle; PENDING jobs are polled by delayed messages; retryable
 over to the next route, then go back to Dramatiq for a delayed retry."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -200,10 +201,11 @@ def _run_claimed(task: Task, *, poll: bool) -> str:
         try:
             adapter = get_adapter(target.family)
             http = _http_client()
-            if poll:
-                result = adapter.poll(request, task.provider_job or {}, http)
-            else:
-                result = adapter.run(request, http, on_chunk if task.stream else None)
+            with _unexpected_as_provider_error(target.family, task.public_id):
+                if poll:
+                    result = adapter.poll(request, task.provider_job or {}, http)
+                else:
+                    result = adapter.run(request, http, on_chunk if task.stream else None)
         except ProviderError as exc:
             _health(catalog_services, target, ok=False, started=started, code=exc.code)
             task_event_add(task_pk=task.pk, message=f"{target.family} failed: {exc.code}",
@@ -218,6 +220,30 @@ def _run_claimed(task: Task, *, poll: bool) -> str:
         _health(catalog_services, target, ok=True, started=started, code="")
         return _handle_result(task, target, _storable(result))
     return _retry_or_fail(task, last_error)
+
+
+UNREADABLE_REPLY = "{family} returned a reply that could not be read"
+
+
+@contextlib.contextmanager
+def _unexpected_as_provider_error(family: str, task_id: str):
+    """An adapter's failure that is not a ``ProviderError``, as one, so that it is retried only
+    when it can recover: an httpx error the adapter did not map (a connection or a stream
+    broken mid-read) is retried like a connection error; anything else (a reply of a shape the
+    adapter cannot read, a bug) fails the task at once as ``provider_bad_response``, logged with
+    its traceback. Before, it went back to Dramatiq, whose retries called the provider again
+    until the task's deadline. The time limit's interrupt is not an ``Exception``: untouched."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except httpx.HTTPError as error:
+        raise ProviderError(f"could not reach {family} ({type(error).__name__})", code="provider_unreachable",
+                            retryable=True, status=502) from error
+    except Exception as error:
+        logger.exception("the %s adapter failed on task %s", family, task_id)
+        raise ProviderError(UNREADABLE_REPLY.format(family=family), code="provider_bad_response",
+                            status=502) from error
 
 
 def _health(catalog_services, target, *, ok: bool, started: float, code: str) -> None:
