@@ -304,3 +304,24 @@ def test_an_httpx_error_the_adapter_did_not_map_is_retried_like_a_connection_err
     assert (task.status, task.error_code, task.attempts) == (TaskStatus.FAILED, "provider_unreachable", 2)
     assert adapter.calls == 2
     assert balance(funded).held_micros == 0
+
+
+def test_an_unreadable_poll_reply_is_asked_again_not_failed(funded, api_key, broker, adapter_as):
+    # The provider is running (and charging for) the job: one garbled status reply must not abandon it.
+    import dramatiq
+
+    class _JobAdapter(_Raising):
+        def poll(self, request, job, http):
+            self.calls += 1
+            raise self.error
+
+    adapter = _JobAdapter(ValueError("Expecting value: line 1 column 1"))
+    adapter_as(adapter)
+    task = task_submit(api_key=api_key[0], model="test/chat", params=CHAT).task
+    Task.objects.filter(pk=task.pk).update(provider_job={"id": "job_1"}, provider_family="simulated")
+
+    with pytest.raises(dramatiq.Retry):
+        task_execute(task_id=task.public_id, poll=True)
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.RUNNING and task.attempts == 1 and adapter.calls == 1

@@ -201,7 +201,7 @@ def _run_claimed(task: Task, *, poll: bool) -> str:
         try:
             adapter = get_adapter(target.family)
             http = _http_client()
-            with _unexpected_as_provider_error(target.family, task.public_id):
+            with _unexpected_as_provider_error(target.family, task.public_id, poll=poll):
                 if poll:
                     result = adapter.poll(request, task.provider_job or {}, http)
                 else:
@@ -226,13 +226,16 @@ UNREADABLE_REPLY = "{family} returned a reply that could not be read"
 
 
 @contextlib.contextmanager
-def _unexpected_as_provider_error(family: str, task_id: str):
+def _unexpected_as_provider_error(family: str, task_id: str, *, poll: bool):
     """An adapter's failure that is not a ``ProviderError``, as one, so that it is retried only
     when it can recover: an httpx error the adapter did not map (a connection or a stream
     broken mid-read) is retried like a connection error; anything else (a reply of a shape the
     adapter cannot read, a bug) fails the task at once as ``provider_bad_response``, logged with
     its traceback. Before, it went back to Dramatiq, whose retries called the provider again
-    until the task's deadline. The time limit's interrupt is not an ``Exception``: untouched."""
+    until the task's deadline. A poll is the exception: asking a job's status again costs
+    nothing, while failing would abandon a job the provider is running (and charging for), so
+    an unreadable status reply is retried within the task's retry budget. The time limit's
+    interrupt is not an ``Exception``: untouched."""
     try:
         yield
     except ProviderError:
@@ -243,7 +246,7 @@ def _unexpected_as_provider_error(family: str, task_id: str):
     except Exception as error:
         logger.exception("the %s adapter failed on task %s", family, task_id)
         raise ProviderError(UNREADABLE_REPLY.format(family=family), code="provider_bad_response",
-                            status=502) from error
+                            retryable=poll, status=502) from error
 
 
 def _health(catalog_services, target, *, ok: bool, started: float, code: str) -> None:
