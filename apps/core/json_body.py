@@ -12,12 +12,11 @@ import json
 import re
 from typing import Any
 
-from apps.core.text import holds_nul
+from apps.core.text import NUL_CHARACTER, holds_nul
 
 TOO_DEEP = "The request body is nested too deeply."
 NOT_A_NUMBER = "The request body holds {constant}, which JSON does not allow."
 LONE_SURROGATE = "The request body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is not a character."
-NUL_CHARACTER = "Text in a request may not hold the NUL character (\\u0000)."
 
 # A surrogate escape, paired or not: only a body that has one is checked further.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

@@ -13,8 +13,7 @@ from django.http import HttpResponseBadRequest
 from django.middleware import security as _security
 
 from apps.core.errors import ApplicationError, error_response, is_api_path
-from apps.core.json_body import NUL_CHARACTER
-from apps.core.text import holds_nul
+from apps.core.text import NUL_CHARACTER, holds_nul
 from apps.core.request_context import new_request_id, request_id_var
 
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -8,6 +8,7 @@ from typing import Any
 
 NUL = "\x00"
 REPLACEMENT = "\ufffd"  # Unicode's mark for a character that could not be kept
+NUL_CHARACTER = "Text in a request may not hold the NUL character (\\u0000)."
 
 
 def holds_nul(value: Any) -> bool:

@@ -9,20 +9,19 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, QueryDict
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import NOT_FOUND, ApplicationError, error_response
-from apps.core.json_body import NUL_CHARACTER, json_loads
-from apps.core.text import holds_nul
+from apps.core.text import NUL_CHARACTER, holds_nul
 from apps.core.money import MICROS_PER_USD, micros_to_usd
 from apps.tasks.outputs import OutputLinkExpired, output_from_token
 from apps.tasks.presenters import task_to_dict
 from apps.tasks.selectors import task_get, task_list
 from apps.tasks.services import task_cancel, task_submit
-from apps.tasks.surfaces.inputs import BODY_NOT_OBJECT
+from apps.tasks.surfaces.inputs import BODY_NOT_OBJECT, form_value
 
 RESERVED_FIELDS = {"model", "input", "params", "webhook_url", "dry_run", "stream"}
 LINK_INVALID = "This file link is invalid."
@@ -37,16 +36,6 @@ def _simulated_header(response: Response, simulated: bool) -> Response:
     if simulated:
         response["X-Tollgate-Simulated"] = "true"
     return response
-
-
-def _json_field(value):
-    """Multipart sends nested objects as JSON strings."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json_loads(value)  # a refused value stays the text it was
-        except ValueError:
-            return value
-    return value
 
 
 def _unit_price_usd(unit_price_micros: str) -> str:
@@ -77,8 +66,8 @@ class TaskCreateApi(APIView):
         if not isinstance(request.data, Mapping):
             raise ApplicationError(BODY_NOT_OBJECT, code="invalid_json")
         files = {name: request.FILES[name] for name in request.FILES}
-        raw = {key: _json_field(request.data.get(key)) for key in request.data.keys() if key not in files}
-        if holds_nul(raw):  # form fields (a JSON body was checked as it was parsed)
+        raw = {key: form_value(request.data.get(key)) for key in request.data.keys() if key not in files}
+        if isinstance(request.data, QueryDict) and holds_nul(raw):  # form fields: a JSON body was checked as parsed
             raise ApplicationError(NUL_CHARACTER, code="invalid_character")
         data = self.InputSerializer(data=raw)
         data.is_valid(raise_exception=True)

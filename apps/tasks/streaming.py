@@ -16,7 +16,7 @@ from apps.tasks.models import FINISHED_STATUSES, Task, TaskStatus
 BLOCK_MS = 5_000
 TERMINAL_EVENTS = ("done", "error")
 # A Redis Stream entry id: milliseconds, then an optional sequence, each an unsigned 64-bit number.
-_EVENT_ID = re.compile(r"(\d{1,20})(?:-(\d{1,20}))?")
+_EVENT_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")  # not \d: it takes any script\'s digits
 _ID_PART_MAX = 2**64 - 1
 
 

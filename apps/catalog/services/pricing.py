@@ -16,7 +16,6 @@ from apps.core.tokens import DEFAULT_ENCODING, count_tokens
 from apps.core.money import CURRENCY, MICROS_PER_USD, charge_micros
 
 TOKEN_QUANTITIES = frozenset({"prompt_tokens", "max_output_tokens"})
-DEFAULT_TOKENIZER = DEFAULT_ENCODING
 # OpenAI's chat format adds a few tokens per message and per reply (their cookbook's formula).
 TOKENS_PER_MESSAGE = 4
 TOKENS_PER_REPLY = 3
@@ -182,7 +181,7 @@ def _matches(value: Any, condition: Any) -> bool:
 
 
 def _prompt_tokens(row: AiModel, params: dict, assumptions: dict, margin: int) -> int:
-    name = row.tokenizer or DEFAULT_TOKENIZER
+    name = row.tokenizer or DEFAULT_ENCODING
     total, images = TOKENS_PER_REPLY, 0
     for message in params.get("messages") or []:
         total += TOKENS_PER_MESSAGE

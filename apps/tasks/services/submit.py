@@ -27,7 +27,7 @@ MODEL_NOT_ALLOWED = "This API key is not allowed to use model {model}."
 IDEMPOTENCY_KEY_REUSED = "This Idempotency-Key was already used with a different request body."
 IDEMPOTENCY_CONFLICT = "A request with this Idempotency-Key is still being processed. Retry later."
 IDEMPOTENCY_LOCK_SECONDS = 30
-IDEMPOTENCY_KEY_MAX_LENGTH = 255  # the column's; Stripe's limit too
+IDEMPOTENCY_KEY_MAX_LENGTH = Task._meta.get_field("idempotency_key").max_length  # 255, Stripe's limit too
 IDEMPOTENCY_KEY_TOO_LONG = f"The Idempotency-Key header may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters long."
 
 

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 
 from apps.core.errors import ApplicationError
-from apps.core.json_body import NUL_CHARACTER, BodyRefused, json_loads
-from apps.core.text import holds_nul
+from apps.core.json_body import BodyRefused, json_loads
+from apps.core.text import NUL_CHARACTER, holds_nul
 
 INVALID_JSON = "The request body is not valid JSON."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
@@ -20,9 +20,11 @@ BAD_FORM = "The multipart form data could not be parsed."
 INVALID_LAST_EVENT_ID = "Last-Event-ID is not an event id of a stream: send back an id: line this API sent."
 
 
-def _form_value(raw: str) -> Any:
+def form_value(raw: Any) -> Any:
     """Form fields holding JSON objects/arrays (``voice_settings={"stability": 0.5}``) are parsed;
-    everything else stays a string for the catalog schema to coerce."""
+    everything else stays as it came (a string for the catalog schema to coerce)."""
+    if not isinstance(raw, str):
+        return raw
     text = raw.strip()
     if text[:1] in "{[":
         try:
@@ -37,7 +39,7 @@ def request_params(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Uplo
     content_type = request.content_type or ""
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         try:
-            params = {name: _form_value(values[-1]) if len(values) == 1 else [_form_value(v) for v in values]
+            params = {name: form_value(values[-1]) if len(values) == 1 else [form_value(v) for v in values]
                       for name, values in request.POST.lists()}
             files = {name: request.FILES[name] for name in request.FILES}
         except MultiPartParserError as exc:
